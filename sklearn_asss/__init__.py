@@ -1,0 +1,16 @@
+"""Task-aware data subsampling for scikit-learn and imbalanced-learn."""
+
+# from ._asss import ASSSSampler
+from ._base import BaseSubsampler
+from ._selection import class_budgets
+from .samplers import RandomSampler
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ASSSSampler",
+    "BaseSubsampler",
+    "RandomSampler",
+    "class_budgets",
+    "__version__",
+]

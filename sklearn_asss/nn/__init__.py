@@ -1,0 +1,13 @@
+"""Everything torch: modules, the relaxation, the objectives and the skorch nets."""
+
+from ._modules import SelectorMLP, TaskMLP
+from ._train import fit_task_classifier, make_task_classifier
+from ._utils import BatchIterator
+
+__all__ = [
+    "BatchIterator",
+    "SelectorMLP",
+    "TaskMLP",
+    "fit_task_classifier",
+    "make_task_classifier",
+]

@@ -1,0 +1,71 @@
+"""Training the task network on plain (unweighted) data, through skorch.
+
+Used wherever the package needs "a 3-layer MLP trained on these rows": the
+warm-up models of the margin and gradient-matching samplers and the models
+the benchmark trains on each subset.
+"""
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.dataset import ValidSplit
+
+from ._modules import TaskMLP
+from ._utils import BatchIterator, seeded_torch
+
+
+def make_task_classifier(
+    n_features,
+    n_classes,
+    *,
+    hidden_layer_sizes=(128, 64),
+    max_epochs=20,
+    batch_size=256,
+    lr=1e-3,
+    device="cpu",
+    seed=0,
+    verbose=0,
+    **kwargs,
+):
+    """A skorch ``NeuralNetClassifier`` around :class:`TaskMLP` with Adam.
+
+    It trains on all rows it is given (no internal validation split),
+    batches with :class:`BatchIterator` and shuffles with a ``torch.Generator``
+    seeded by `seed`. Extra keyword arguments go to ``NeuralNetClassifier``.
+    """
+    defaults = dict(
+        module=TaskMLP,
+        module__n_features=n_features,
+        module__n_classes=n_classes,
+        module__hidden_layer_sizes=tuple(hidden_layer_sizes),
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=lr,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        iterator_train=BatchIterator,
+        iterator_valid=BatchIterator,
+        iterator_train__shuffle=True,
+        iterator_train__generator=torch.Generator().manual_seed(seed),
+        train_split=None,
+        device=device,
+        verbose=verbose,
+        classes=np.arange(n_classes),
+    )
+    defaults.update(kwargs)
+    return NeuralNetClassifier(**defaults)
+
+
+def fit_task_classifier(X, y_encoded, n_classes, *, seed=0, **kwargs):
+    """Build :func:`make_task_classifier` and fit it on float32 `X`, int64 `y`.
+
+    The module's initial weights come from `seed` as well, without touching
+    torch's global random state.
+    """
+    net = make_task_classifier(X.shape[1], n_classes, seed=seed, **kwargs)
+    with seeded_torch(seed):
+        net.fit(np.asarray(X, dtype=np.float32), np.asarray(y_encoded, dtype=np.int64))
+    return net
+
+
+__all__ = ["make_task_classifier", "fit_task_classifier", "ValidSplit"]
