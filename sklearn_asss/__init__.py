@@ -1,15 +1,25 @@
 """Task-aware data subsampling for scikit-learn and imbalanced-learn."""
 
-# from ._asss import ASSSSampler
+from ._asss import ASSSSampler
 from ._base import BaseSubsampler
 from ._selection import class_budgets
-from .samplers import RandomSampler
+from .samplers import (
+    GradientMatchingSampler,
+    KMeansSampler,
+    MarginSampler,
+    NNThinningSampler,
+    RandomSampler,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ASSSSampler",
     "BaseSubsampler",
+    "GradientMatchingSampler",
+    "KMeansSampler",
+    "MarginSampler",
+    "NNThinningSampler",
     "RandomSampler",
     "class_budgets",
     "__version__",

@@ -34,10 +34,14 @@ _subsampler_docstring = {
     class_budgets_ : ndarray of shape (n_classes,)
         Number of rows kept of each class, in the order of ``classes_``.
 
+    sampling_strategy_ : dict
+        The same budgets as imbalanced-learn reports them: class label to
+        number of rows kept.
+
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit. Defined only when `X` has feature
         names that are all strings.""",
 }
@@ -119,6 +123,8 @@ class BaseSubsampler(BaseSampler):
         self.class_budgets_ = class_budgets(
             counts, n_to_keep(len(y_encoded), len(counts), self.keep_ratio)
         )
+        # imbalanced-learn's fitted attribute: the number of rows kept per class
+        self.sampling_strategy_ = dict(zip(self.classes_.tolist(), self.class_budgets_.tolist()))
         random_state = check_random_state(self.random_state)
         indices = self._select(X_valid, y_encoded, self.class_budgets_, random_state)
         self.sample_indices_ = np.sort(np.asarray(indices, dtype=np.intp))
@@ -127,7 +133,11 @@ class BaseSubsampler(BaseSampler):
     def _validate_training_data(self, X, y):
         """Check `X` and `y`; set ``classes_``; return float `X` and encoded `y`."""
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y: it selects per class.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None: it selects rows per class."
+            )
+        X = _densify_sparse_frame(X)
         y, _ = check_target_type(y, indicate_one_vs_all=True)
         check_classification_targets(y)
         X, y = validate_data(
@@ -142,11 +152,6 @@ class BaseSubsampler(BaseSampler):
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class "
                 f"({self.classes_[0]!r})."
             )
-        if X.shape[0] < n_classes:
-            raise ValueError(
-                f"Got {X.shape[0]} samples for {n_classes} classes: a subset that "
-                "keeps every class needs at least as many samples as classes."
-            )
         return X, y_encoded.astype(np.intp)
 
     @abstractmethod
@@ -160,7 +165,16 @@ class BaseSubsampler(BaseSampler):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         tags.input_tags.allow_nan = False
+        tags.sampler_tags.sample_indices = True
         return tags
+
+
+def _densify_sparse_frame(X):
+    """A DataFrame of sparse columns as a dense one (the returned rows stay sparse)."""
+    sparse_accessor = getattr(X, "sparse", None)
+    if sparse_accessor is not None and hasattr(X, "columns"):
+        return sparse_accessor.to_dense()
+    return X
 
 
 __all__ = ["BaseSubsampler", "Substitution", "_subsampler_docstring"]

@@ -1,5 +1,7 @@
 """The torch modules: the task network C and the selector network G."""
 
+import math
+
 import torch
 from torch import nn
 
@@ -52,11 +54,16 @@ class SelectorMLP(nn.Module):
         Width of the selector's input.
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Widths of the two hidden layers.
+    initial_probability : float, default=0.5
+        The output bias starts at ``logit(initial_probability)``, so that the
+        selection probabilities start near it (the budget, in ASSS).
     """
 
-    def __init__(self, n_inputs, hidden_layer_sizes=(64, 32)):
+    def __init__(self, n_inputs, hidden_layer_sizes=(64, 32), initial_probability=0.5):
         super().__init__()
         self.net = _mlp(n_inputs, hidden_layer_sizes, 1)
+        with torch.no_grad():
+            self.net[-1].bias.fill_(math.log(initial_probability / (1 - initial_probability)))
 
     def forward(self, inputs):
         return self.net(inputs).squeeze(-1)

@@ -1,0 +1,359 @@
+"""ASSSSampler: Adversarial Soft-Selection Subsampling as an imbalanced-learn sampler."""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BaseSubsampler, Substitution, _subsampler_docstring
+from ._selection import select_sample, select_stratified, select_top
+from .nn._modules import SelectorMLP, TaskMLP
+from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
+from .nn._utils import seeded_torch, torch_seed
+
+# below this mean selection probability the paper objective has collapsed
+_COLLAPSE_THRESHOLD = 1e-2
+
+
+@Substitution(**_subsampler_docstring)
+class ASSSSampler(BaseSubsampler):
+    r"""Adversarial Soft-Selection Subsampling (ASSS).
+
+    A selector network G gives each row a selection probability
+    :math:`p_i = \sigma(s_i)`; a task network C learns from the rows weighted
+    by Gumbel-softmax relaxed selections :math:`\tilde z_i` (equation (2) of
+    the paper); the two are trained in alternation (Algorithm 1), and the
+    subset keeps, per class, the rows chosen by :math:`p` (``selection``).
+
+    Two selector objectives are offered:
+
+    - ``objective="paper"`` is equation (4) as written:
+      :math:`L_G = L_C + \lambda\,\overline{{p}} - \beta H(p)` with
+      :math:`L_C = \frac1B\sum_i \tilde z_i\,\mathrm{{CE}}_i`. Every term falls
+      when any :math:`p_i` falls, so the selector tends to drive all
+      probabilities toward 0 and what is left of :math:`p` ranks the easiest
+      rows first; a :class:`~sklearn_asss.nn.SelectionCollapseWarning` is
+      raised when the final mean probability is below 0.01.
+    - ``objective="bilevel"`` solves equation (1) one step deep: the selector
+      is judged by the loss, on an independent batch, of the task network
+      after one SGD step on the weighted batch (differentiated through that
+      step), plus :math:`\lambda(\overline{{p}} - \text{{keep\_ratio}})^2` and
+      minus :math:`\beta H(p)`. A row gains probability when learning from it
+      helps on other rows and loses it when it pulls against them, which is
+      what a mislabeled row does.
+
+    Both networks are trained by a :class:`~sklearn_asss.nn.SoftSelectionNet`,
+    a skorch ``NeuralNet`` holding the two modules and two optimizers with its
+    own ``train_step`` (skorch's documented way to train several modules), so
+    skorch's callbacks, history and ``verbose`` epoch table apply. The task
+    network is first trained on the full, unweighted data for
+    ``warmup_epochs`` epochs (stage 1 of the paper's later pipeline); the
+    temperature then falls exponentially from ``initial_temperature`` to
+    ``final_temperature`` over the ``max_epochs`` epochs of the game, step by
+    step. The networks see the features standardised (the returned rows are
+    unchanged).
+
+    Parameters
+    ----------
+    {keep_ratio}
+
+    objective : {{"bilevel", "paper"}}, default="bilevel"
+        The selector's loss, see above.
+
+    selection : {{"top", "sample", "stratified"}}, default="top"
+        How the subset is retrieved from :math:`p`, within each class budget:
+        ``"top"`` keeps the highest :math:`p` (the paper's top-M);
+        ``"sample"`` draws rows without replacement in proportion to
+        :math:`p` (Gumbel top-k); ``"stratified"`` drops the lowest tenth of
+        :math:`p` (likely label noise) and draws evenly across the rest of
+        its range.
+
+    sparsity_weight : float, default=1.0
+        :math:`\lambda`: weight of the sparsity penalty
+        :math:`\overline{{p}}` (``"paper"``) or of the budget penalty
+        :math:`(\overline{{p}} - \text{{keep\_ratio}})^2` (``"bilevel"``).
+
+    entropy_weight : float, default=0.01
+        :math:`\beta`: weight of the entropy bonus :math:`H(p)`.
+
+    initial_temperature, final_temperature : float, default=1.0, 0.1
+        Start and end of the Gumbel-softmax temperature schedule.
+
+    task_lr, selector_lr : float, default=1e-3, 1e-4
+        Adam learning rates of the task network and of the selector (the
+        two-time-scale rule: the selector moves slower).
+
+    max_epochs : int, default=10
+        Epochs of the adversarial game (after the warm-up).
+
+    warmup_epochs : int, default=2
+        Epochs of plain training of the task network before the game.
+
+    batch_size : int, default=256
+        Rows per minibatch.
+
+    task_module : torch.nn.Module or callable, default=None
+        The task network C. None uses the paper's 3-layer MLP
+        (:class:`~sklearn_asss.nn.TaskMLP` with ``hidden_layer_sizes``). A
+        module instance is copied before training; a callable is called as
+        ``task_module(n_features, n_classes)`` and must return a module
+        mapping a float tensor of rows to class logits.
+
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        Hidden widths of the default task network.
+
+    selector_hidden_layer_sizes : tuple of int, default=(64, 32)
+        Hidden widths of the selector's two hidden layers.
+
+    selector_input : {{"features", "features+label", "features+label+loss"}}, \
+default="features+label+loss"
+        What the selector sees of a row: its standardised features, plus its
+        one-hot label, plus the task network's (detached) loss on it. From
+        the features alone it cannot tell a mislabeled row from a clean one.
+
+    selector_clip : float, default=1.0
+        Maximum norm of the selector's gradient (gradient clipping).
+
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the skorch net.
+
+    device : str or torch.device, default="cpu"
+        Where both networks train.
+
+    verbose : int, default=0
+        1 prints skorch's table of the epochs (losses, mean p, tau).
+
+    {random_state}
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    selection_scores_ : ndarray of shape (n_samples,)
+        The selection probability :math:`p_i` of every training row.
+
+    history_ : skorch.History
+        One entry per epoch with ``phase`` ("warmup" or "game"),
+        ``task_loss`` (:math:`L_C`, or the look-ahead loss for ``"bilevel"``),
+        ``selector_loss`` (:math:`L_G`), ``mean_p``, ``tau`` and ``dur``.
+
+    net_ : SoftSelectionNet
+        The trained skorch net (``net_.module_`` is C, ``net_.selector_`` G).
+
+    See Also
+    --------
+    RandomSampler : The baseline ASSS must beat.
+    MarginSampler : Keep the rows closest to the decision boundary.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn_asss import ASSSSampler
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> sampler = ASSSSampler(keep_ratio=0.3, max_epochs=3, random_state=0)
+    >>> X_sub, y_sub = sampler.fit_resample(X, y)
+    >>> X_sub.shape
+    (171, 30)
+    >>> sampler.selection_scores_.shape
+    (569,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSubsampler._parameter_constraints,
+        "objective": [StrOptions({"bilevel", "paper"})],
+        "selection": [StrOptions({"top", "sample", "stratified"})],
+        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "entropy_weight": [Interval(Real, 0, None, closed="left")],
+        "initial_temperature": [Interval(Real, 0, None, closed="neither")],
+        "final_temperature": [Interval(Real, 0, None, closed="neither")],
+        "task_lr": [Interval(Real, 0, None, closed="neither")],
+        "selector_lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "task_module": [None, torch.nn.Module, callable],
+        "hidden_layer_sizes": [tuple, list],
+        "selector_hidden_layer_sizes": [tuple, list],
+        "selector_input": [StrOptions(set(SELECTOR_INPUTS))],
+        "selector_clip": [Interval(Real, 0, None, closed="neither")],
+        "callbacks": [None, list],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        keep_ratio=0.3,
+        objective="bilevel",
+        selection="top",
+        sparsity_weight=1.0,
+        entropy_weight=0.01,
+        initial_temperature=1.0,
+        final_temperature=0.1,
+        task_lr=1e-3,
+        selector_lr=1e-4,
+        max_epochs=10,
+        warmup_epochs=2,
+        batch_size=256,
+        task_module=None,
+        hidden_layer_sizes=(128, 64),
+        selector_hidden_layer_sizes=(64, 32),
+        selector_input="features+label+loss",
+        selector_clip=1.0,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+        self.objective = objective
+        self.selection = selection
+        self.sparsity_weight = sparsity_weight
+        self.entropy_weight = entropy_weight
+        self.initial_temperature = initial_temperature
+        self.final_temperature = final_temperature
+        self.task_lr = task_lr
+        self.selector_lr = selector_lr
+        self.max_epochs = max_epochs
+        self.warmup_epochs = warmup_epochs
+        self.batch_size = batch_size
+        self.task_module = task_module
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.selector_hidden_layer_sizes = selector_hidden_layer_sizes
+        self.selector_input = selector_input
+        self.selector_clip = selector_clip
+        self.callbacks = callbacks
+        self.device = device
+        self.verbose = verbose
+
+    def _select(self, X, y_encoded, budgets, random_state):
+        self.feature_mean_ = X.mean(axis=0)
+        self.feature_scale_ = _safe_scale(X.std(axis=0))
+        X_std = self._standardise(X)
+        y_long = torch.as_tensor(y_encoded, dtype=torch.long)
+        seed = torch_seed(random_state)
+        with seeded_torch(seed):
+            self.net_ = self._build_net(X.shape[1], len(budgets), seed)
+            self.net_.fit(X_std, y_long)
+        self.history_ = self.net_.history_
+        if self.objective == "paper":
+            self.net_.check_collapse(_COLLAPSE_THRESHOLD)
+        self.selection_scores_ = self.net_.selection_probabilities(X_std, y_long)
+        return self._retrieve(self.selection_scores_, y_encoded, budgets, random_state)
+
+    def _retrieve(self, p, y_encoded, budgets, random_state):
+        if self.selection == "top":
+            return select_top(p, y_encoded, budgets)
+        if self.selection == "sample":
+            return select_sample(p, y_encoded, budgets, random_state)
+        return select_stratified(p, y_encoded, budgets, random_state)
+
+    def _build_net(self, n_features, n_classes, seed):
+        selector_inputs = n_features
+        if self.selector_input != "features":
+            selector_inputs += n_classes
+        if self.selector_input == "features+label+loss":
+            selector_inputs += 1
+        return SoftSelectionNet(
+            module=self._task_module(n_features, n_classes),
+            selector=SelectorMLP,
+            selector__n_inputs=selector_inputs,
+            selector__hidden_layer_sizes=tuple(self.selector_hidden_layer_sizes),
+            selector__initial_probability=min(self.keep_ratio, 0.99),
+            objective=self.objective,
+            keep_ratio=self.keep_ratio,
+            sparsity_weight=self.sparsity_weight,
+            entropy_weight=self.entropy_weight,
+            initial_temperature=self.initial_temperature,
+            final_temperature=self.final_temperature,
+            warmup_epochs=self.warmup_epochs,
+            selector_input=self.selector_input,
+            n_classes=n_classes,
+            selector_lr=self.selector_lr,
+            selector_clip=self.selector_clip,
+            seed=seed,
+            lr=self.task_lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed),
+            callbacks=self.callbacks,
+            device=self.device,
+            verbose=self.verbose,
+        )
+
+    def _task_module(self, n_features, n_classes):
+        if self.task_module is None:
+            return TaskMLP(n_features, n_classes, tuple(self.hidden_layer_sizes))
+        if isinstance(self.task_module, torch.nn.Module):
+            return copy.deepcopy(self.task_module)
+        return self.task_module(n_features, n_classes)
+
+    def _standardise(self, X):
+        return torch.as_tensor(
+            (X - self.feature_mean_) / self.feature_scale_, dtype=torch.float32
+        )
+
+    def score_samples(self, X, y=None):
+        """Selection probability ``p`` of each row of `X`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,), default=None
+            Their labels. The selector conditions on the label (unless
+            ``selector_input="features"``); when `y` is None the task
+            network's predicted label stands in for it.
+
+        Returns
+        -------
+        p : ndarray of shape (n_samples,)
+            Selection probabilities in (0, 1).
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X_std = self._standardise(X)
+        if y is None:
+            y_encoded = self._predict_encoded(X_std)
+        else:
+            y_encoded = self._encode_labels(y, len(X))
+        return self.net_.selection_probabilities(X_std, torch.as_tensor(y_encoded))
+
+    def _predict_encoded(self, X_std):
+        self.net_.module_.eval()
+        with torch.no_grad():
+            logits = torch.cat(
+                [
+                    self.net_.module_(X_std[start : start + 8192].to(self.net_.device))
+                    for start in range(0, len(X_std), 8192)
+                ]
+            )
+        return logits.argmax(dim=1).cpu().numpy()
+
+    def _encode_labels(self, y, n_rows):
+        y = np.asarray(y)
+        if len(y) != n_rows:
+            raise ValueError(f"X has {n_rows} rows but y has {len(y)} labels.")
+        positions = np.searchsorted(self.classes_, y)
+        positions = np.clip(positions, 0, len(self.classes_) - 1)
+        unknown = self.classes_[positions] != y
+        if unknown.any():
+            raise ValueError(
+                f"y contains labels not seen during fit: {np.unique(y[unknown])[:5]}"
+            )
+        return positions
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+def _safe_scale(scale):
+    """Standard deviations with constant columns mapped to 1, as StandardScaler does."""
+    return np.where(scale < 10 * np.finfo(scale.dtype).eps, 1.0, scale)

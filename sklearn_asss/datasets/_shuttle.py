@@ -1,0 +1,129 @@
+"""Statlog (Shuttle)."""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from ._home import _data_file
+
+FILENAME = "shuttle.csv.gz"
+URL = "https://archive.ics.uci.edu/dataset/148/statlog+shuttle"
+
+FEATURE_NAMES = [f"A{i}" for i in range(1, 10)]
+#: Class names, indexed by ``target`` (the file's class ``k`` is ``target == k - 1``).
+TARGET_NAMES = np.array(
+    ["Rad Flow", "Fpv Close", "Fpv Open", "High", "Bypass", "Bpv Close", "Bpv Open"],
+    dtype=object,
+)
+
+DESCR = """\
+Statlog (Shuttle) data
+----------------------
+
+58,000 rows of 9 integer sensor readings from the NASA space shuttle's
+radiator subsystem, 7 classes: Rad Flow 45,586, Fpv Close 50, Fpv Open 171,
+High 8,903, Bypass 3,267, Bpv Close 10, Bpv Open 13. The original split
+gives 43,500 training and 14,500 test rows.
+
+Source: UCI Machine Learning Repository,
+https://archive.ics.uci.edu/dataset/148/statlog+shuttle (the ASSS paper's
+``shuttle``, via KEEL).
+"""
+
+
+def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=False):
+    """Load the Statlog (Shuttle) data set (classification).
+
+    =================   ==============
+    Classes                          7
+    Samples total               58,000
+    Features                         9
+    =================   ==============
+
+    The file ``shuttle.csv.gz`` (CSV with header ``A1..A9,class,split``) is
+    read from :func:`get_data_home` (`data_home`, else the directory named by
+    ``SKLEARN_ASSS_DATA``).
+
+    The file's classes 1..7 become ``target`` 0..6, so that
+    ``target_names[target]`` is the class name. The original train/test split
+    is kept in the Bunch's ``split`` array and can be selected with `subset`.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Directory holding the file; see :func:`get_data_home`.
+    subset : {"all", "train", "test"}, default="all"
+        All 58,000 rows (the ASSS paper cross-validates on all of them), or
+        only the rows of the original training (43,500) or test (14,500) set.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a DataFrame, ``target`` a Series, and the Bunch
+        has a ``frame`` holding both.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with attributes:
+
+        data : {ndarray, DataFrame} of shape (n_samples, 9)
+            The features, float64.
+        target : {ndarray, Series} of shape (n_samples,)
+            Class codes 0..6 (int64).
+        target_names : ndarray of shape (7,)
+            The class names, indexed by ``target``.
+        feature_names : list of str
+            ``["A1", ..., "A9"]``.
+        split : ndarray of shape (n_samples,)
+            ``"train"`` or ``"test"``: the row's side of the original split.
+        frame : DataFrame of shape (n_samples, 10)
+            Only with ``as_frame=True``: ``data`` and a ``"class"`` column.
+        DESCR : str
+            Description of the data set.
+
+    (data, target) : tuple if ``return_X_y`` is True
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is absent, naming the file and the directory.
+
+    Examples
+    --------
+    >>> from sklearn_asss.datasets import load_shuttle
+    >>> shuttle = load_shuttle()  # doctest: +SKIP
+    >>> shuttle.data.shape, shuttle.target_names[shuttle.target[0]]  # doctest: +SKIP
+    ((58000, 9), 'Fpv Close')
+    """
+    if subset not in ("all", "train", "test"):
+        raise ValueError(f"subset must be 'all', 'train' or 'test'; got {subset!r}.")
+    path = _data_file(FILENAME, data_home, loader="load_shuttle", url=URL)
+    raw = pd.read_csv(path)
+    missing = [c for c in [*FEATURE_NAMES, "class", "split"] if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path} lacks the columns {missing}; see the data README.")
+    if subset != "all":
+        raw = raw[raw["split"] == subset].reset_index(drop=True)
+    split = raw["split"].to_numpy(dtype=object)
+    data = raw[FEATURE_NAMES].astype(np.float64)
+    target = (raw["class"].astype(np.int64) - 1).rename("class")
+    if as_frame:
+        frame = pd.concat([data, target], axis=1)
+    else:
+        data, target = data.to_numpy(), target.to_numpy()
+    if return_X_y:
+        return data, target
+    bunch = Bunch(
+        data=data,
+        target=target,
+        target_names=TARGET_NAMES.copy(),
+        feature_names=list(FEATURE_NAMES),
+        split=split,
+        DESCR=DESCR,
+    )
+    if as_frame:
+        bunch.frame = frame
+    return bunch
+
+
+__all__ = ["load_shuttle"]

@@ -1,0 +1,343 @@
+"""The skorch net that plays the ASSS game: two modules, two optimizers, one train step."""
+
+import warnings
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+
+from ._modules import SelectorMLP, TaskMLP, per_sample_cross_entropy
+from ._objectives import (
+    budget_penalty,
+    lookahead_validation_loss,
+    mean_binary_entropy,
+    paper_selector_loss,
+    standardised_weight_gradient,
+    weighted_task_loss,
+)
+from ._relaxation import annealed_temperature, relaxed_bernoulli
+from ._utils import BatchIterator
+
+SELECTOR_INPUTS = ("features", "features+label", "features+label+loss")
+_EPOCH_KEYS = ("task_loss", "selector_loss", "mean_p", "tau")
+
+
+class SelectionCollapseWarning(UserWarning):
+    """The selector's mean probability fell toward 0 (the paper objective's failure mode)."""
+
+
+class LookaheadBatchIterator(BatchIterator):
+    """Yields each training batch together with an independent batch of the same size.
+
+    The second batch is the held-out data of the bi-level look-ahead: the
+    selector is judged by how the task network, updated on the weighted first
+    batch, does on rows it did not just learn from.
+    """
+
+    def __iter__(self):
+        n = len(self.X)
+        meta_order = torch.randperm(n, generator=self.generator)
+        for start, (X, y) in zip(range(0, n, self.batch_size), super().__iter__()):
+            rows = meta_order[start : start + len(X)]
+            yield {"X": X, "meta_X": self.X[rows], "meta_y": self.y[rows]}, y
+
+
+class SoftSelectionNet(NeuralNet):
+    """A skorch ``NeuralNet`` that trains a task network and a selector against each other.
+
+    skorch's documented way to train two modules with two optimizers is to
+    override :meth:`initialize_module`, :meth:`initialize_optimizer` and
+    :meth:`train_step`; doing so keeps skorch's callbacks, ``history`` and
+    ``verbose`` epoch table for the whole game. ``module`` is the task network
+    C and ``selector`` the selector G; ``optimizer``/``lr`` train C and
+    ``selector_optimizer``/``selector_lr`` train G (the two time-scales).
+
+    The first ``warmup_epochs`` epochs train C alone on the unweighted data.
+    Each later step (Algorithm 1) first updates C on the batch weighted by
+    relaxed selections drawn at the current temperature, then updates G:
+
+    - ``objective="paper"``: ``L_G`` of equation (4) with the moving-average
+      baseline of ``L_C`` subtracted.
+    - ``objective="bilevel"``: the loss on an independent batch of C after a
+      one-step look-ahead (SGD, step ``lr``) on the weighted batch, its
+      gradient with respect to the weights standardised over the batch, plus
+      ``sparsity_weight * (mean(p) - keep_ratio)^2`` and minus
+      ``entropy_weight * H(p)``.
+
+    C's own step uses the self-normalised weights ``z~ / mean(z~)``: the
+    direction of equation (3)'s gradient with its scale held fixed, so that C
+    keeps learning even when the selector's probabilities collapse.
+
+    Parameters
+    ----------
+    module, selector : torch.nn.Module class or instance
+        The task network and the selector network.
+    objective : {"bilevel", "paper"}
+        Which selector loss to minimise.
+    keep_ratio : float
+        The budget the bi-level objective holds ``mean(p)`` at.
+    sparsity_weight, entropy_weight : float
+        ``lambda`` and ``beta``.
+    initial_temperature, final_temperature : float
+        The Gumbel-softmax temperature schedule (exponential, per step).
+    warmup_epochs : int
+        Epochs of plain training of C before the game starts; ``max_epochs``
+        counts the game's epochs only.
+    selector_input : {"features", "features+label", "features+label+loss"}
+        What G sees of a row.
+    n_classes : int
+        Number of classes, for the one-hot label input.
+    selector_optimizer : torch optimizer class
+        Optimizer of G.
+    selector_lr : float
+        Learning rate of G.
+    selector_clip : float
+        Maximum gradient norm of G's update.
+    baseline_momentum : float
+        Momentum of the moving-average baseline of ``L_C`` (``"paper"``; in
+        ``"bilevel"`` the centring of the standardised gradient plays its part).
+    seed : int
+        Seed of the Gumbel noise and of the batch order.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    prefixes_ = NeuralNet.prefixes_ + ["selector", "selector_optimizer"]
+
+    def __init__(
+        self,
+        module=TaskMLP,
+        selector=SelectorMLP,
+        *,
+        objective="bilevel",
+        keep_ratio=0.3,
+        sparsity_weight=1.0,
+        entropy_weight=0.01,
+        initial_temperature=1.0,
+        final_temperature=0.1,
+        warmup_epochs=2,
+        selector_input="features+label+loss",
+        n_classes=2,
+        selector_optimizer=torch.optim.Adam,
+        selector_lr=1e-4,
+        selector_clip=1.0,
+        baseline_momentum=0.9,
+        seed=0,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        **kwargs,
+    ):
+        kwargs.setdefault("iterator_train", BatchIterator)
+        kwargs.setdefault("iterator_valid", BatchIterator)
+        kwargs.setdefault("train_split", None)
+        super().__init__(module, criterion=criterion, optimizer=optimizer, **kwargs)
+        self.selector = selector
+        self.objective = objective
+        self.keep_ratio = keep_ratio
+        self.sparsity_weight = sparsity_weight
+        self.entropy_weight = entropy_weight
+        self.initial_temperature = initial_temperature
+        self.final_temperature = final_temperature
+        self.warmup_epochs = warmup_epochs
+        self.selector_input = selector_input
+        self.n_classes = n_classes
+        self.selector_optimizer = selector_optimizer
+        self.selector_lr = selector_lr
+        self.selector_clip = selector_clip
+        self.baseline_momentum = baseline_momentum
+        self.seed = seed
+
+    # ------------------------------------------------------------ initialisation
+    def initialize_module(self):
+        super().initialize_module()
+        self.selector_ = self.initialized_instance(
+            self.selector, self.get_params_for("selector")
+        )
+        return self
+
+    def initialize_optimizer(self, *args, **kwargs):
+        for name, module, lr in [
+            ("optimizer", self.module_, self.lr),
+            ("selector_optimizer", self.selector_, self.selector_lr),
+        ]:
+            groups, kwargs_ = self.get_params_for_optimizer(name, module.named_parameters())
+            # skorch fills in the task network's ``lr``; an explicit ``<name>__lr`` wins
+            kwargs_["lr"] = self.get_params_for(name).get("lr", lr)
+            setattr(self, name + "_", getattr(self, name)(*groups, **kwargs_))
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        if training and self.objective == "bilevel":
+            kwargs = self.get_params_for("iterator_train")
+            kwargs.setdefault("batch_size", self.batch_size)
+            return LookaheadBatchIterator(dataset, **kwargs)
+        return super().get_iterator(dataset, training=training)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.noise_generator_ = torch.Generator().manual_seed(self.seed)
+        n_rows = len(X["X"]) if isinstance(X, dict) else len(X)
+        self.total_game_steps_ = max(1, self.max_epochs * -(-n_rows // self.batch_size))
+        self.game_steps_done_ = 0
+        self.loss_baseline_ = None
+
+    # ------------------------------------------------------------ the game
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        epochs = self.max_epochs if epochs is None else epochs
+        return super().fit_loop(X, y, epochs=self.warmup_epochs + epochs, **fit_params)
+
+    @property
+    def in_warmup(self):
+        return len(self.history) <= self.warmup_epochs
+
+    @property
+    def temperature(self):
+        progress = self.game_steps_done_ / self.total_game_steps_
+        return annealed_temperature(
+            self.initial_temperature, self.final_temperature, progress
+        )
+
+    def selector_features(self, X, y, per_sample_loss):
+        """The selector's input for rows `X` with labels `y` (see ``selector_input``)."""
+        parts = [X]
+        if self.selector_input != "features":
+            parts.append(torch.nn.functional.one_hot(y, self.n_classes).to(X.dtype))
+        if self.selector_input == "features+label+loss":
+            parts.append(torch.log1p(per_sample_loss).unsqueeze(1).to(X.dtype))
+        return torch.cat(parts, dim=1)
+
+    def train_step(self, batch, **fit_params):
+        Xi, y = unpack_data(batch)
+        inputs = Xi if isinstance(Xi, dict) else {"X": Xi}
+        inputs = {key: to_tensor(value, device=self.device) for key, value in inputs.items()}
+        y = to_tensor(y, device=self.device).long()
+        self.module_.train()
+        self.selector_.train()
+        if self.in_warmup:
+            return self._warmup_step(inputs["X"], y)
+        step = self._task_step(inputs["X"], y)
+        self._selector_step(inputs, y)
+        self.game_steps_done_ += 1
+        return step
+
+    def _warmup_step(self, X, y):
+        self.optimizer_.zero_grad()
+        logits = self.module_(X)
+        per_sample_loss = per_sample_cross_entropy(logits, y)
+        loss = per_sample_loss.mean()
+        loss.backward()
+        self.optimizer_.step()
+        with torch.no_grad():
+            p = torch.sigmoid(self.selector_(self.selector_features(X, y, per_sample_loss)))
+        self._record(task_loss=loss.item(), mean_p=p.mean().item())
+        return {"loss": loss.detach(), "y_pred": logits.detach()}
+
+    def _task_step(self, X, y):
+        self.optimizer_.zero_grad()
+        logits = self.module_(X)
+        per_sample_loss = per_sample_cross_entropy(logits, y)
+        with torch.no_grad():
+            features = self.selector_features(X, y, per_sample_loss)
+            weights = relaxed_bernoulli(
+                self.selector_(features), self.temperature, self.noise_generator_
+            )
+        normalised = weights / weights.mean().clamp_min(1e-12)
+        (normalised * per_sample_loss).mean().backward()
+        self.optimizer_.step()
+        return {
+            "loss": weighted_task_loss(per_sample_loss.detach(), weights),
+            "y_pred": logits.detach(),
+        }
+
+    def _selector_step(self, inputs, y):
+        X = inputs["X"]
+        with torch.no_grad():
+            per_sample_loss = per_sample_cross_entropy(self.module_(X), y)
+        logits = self.selector_(self.selector_features(X, y, per_sample_loss))
+        p = torch.sigmoid(logits)
+        weights = relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
+        if self.objective == "paper":
+            fidelity = weighted_task_loss(per_sample_loss, weights)
+            loss = paper_selector_loss(
+                fidelity,
+                p,
+                sparsity_weight=self.sparsity_weight,
+                entropy_weight=self.entropy_weight,
+                baseline=self._update_baseline(fidelity.item()),
+            )
+            surrogate = loss
+        else:
+            fidelity = lookahead_validation_loss(
+                self.module_,
+                X,
+                y,
+                weights,
+                inputs["meta_X"],
+                inputs["meta_y"].long(),
+                lookahead_lr=self.lr,
+            )
+            regularisation = self.sparsity_weight * budget_penalty(
+                p, self.keep_ratio
+            ) - self.entropy_weight * mean_binary_entropy(p)
+            loss = fidelity + regularisation
+            surrogate = standardised_weight_gradient(fidelity, weights) + regularisation
+        parameters = list(self.selector_.parameters())
+        grads = torch.autograd.grad(surrogate, parameters)
+        for parameter, grad in zip(parameters, grads):
+            parameter.grad = grad
+        torch.nn.utils.clip_grad_norm_(parameters, self.selector_clip)
+        self.selector_optimizer_.step()
+        self._record(
+            task_loss=fidelity.item(),
+            selector_loss=loss.item(),
+            mean_p=p.mean().item(),
+            tau=self.temperature,
+        )
+
+    def _update_baseline(self, value):
+        previous = self.loss_baseline_
+        if previous is None:
+            previous = value
+        self.loss_baseline_ = (
+            self.baseline_momentum * previous + (1 - self.baseline_momentum) * value
+        )
+        return previous
+
+    def _record(self, **values):
+        for key, value in values.items():
+            self.history.record_batch(key, value)
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = self.history[-1, "batches"]
+        self.history.record("phase", "warmup" if self.in_warmup else "game")
+        for key in _EPOCH_KEYS:
+            values = [batch[key] for batch in batches if key in batch]
+            self.history.record(key, float(np.mean(values)) if values else float("nan"))
+
+    # ------------------------------------------------------------ scoring
+    def selection_probabilities(self, X, y, batch_size=8192):
+        """``p = sigmoid(G(x, y, loss))`` for float tensor `X` and long tensor `y`."""
+        self.module_.eval()
+        self.selector_.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                Xb = to_tensor(X[start : start + batch_size], device=self.device)
+                yb = to_tensor(y[start : start + batch_size], device=self.device).long()
+                loss = per_sample_cross_entropy(self.module_(Xb), yb)
+                out.append(torch.sigmoid(self.selector_(self.selector_features(Xb, yb, loss))))
+        return torch.cat(out).cpu().numpy().astype(np.float64)
+
+    def check_collapse(self, threshold):
+        """Warn when the game ended with ``mean(p)`` below `threshold`."""
+        mean_p = self.history[-1, "mean_p"]
+        if mean_p < threshold:
+            warnings.warn(
+                f"The selector collapsed: mean selection probability {mean_p:.2e} at "
+                "the end of training. The subset is then ranked by what is left of p, "
+                "which favours the easiest rows. Lower sparsity_weight, raise "
+                "entropy_weight, or use objective='bilevel'.",
+                SelectionCollapseWarning,
+                stacklevel=2,
+            )

@@ -1,0 +1,84 @@
+"""The losses of the two players: the paper's L_C and L_G, and the bi-level look-ahead."""
+
+import torch
+from torch.func import functional_call
+
+from ._modules import per_sample_cross_entropy
+
+
+def weighted_task_loss(per_sample_loss, weights):
+    """Equation (3): ``L_C = (1/B) sum_i z~_i * CE_i``."""
+    return (weights * per_sample_loss).mean()
+
+
+def mean_binary_entropy(p, eps=1e-7):
+    """``H(p)``: the mean binary entropy of the selection probabilities (nats)."""
+    p = p.clamp(eps, 1 - eps)
+    return -(p * torch.log(p) + (1 - p) * torch.log(1 - p)).mean()
+
+
+def paper_selector_loss(task_loss, p, *, sparsity_weight, entropy_weight, baseline=0.0):
+    """Equation (4): ``L_G = (L_C - b) + lambda * mean(p) - beta * H(p)``.
+
+    ``b`` is the moving-average baseline of ``L_C`` (section 3.4). It is a
+    constant for the pathwise Gumbel-softmax gradient, so it changes the
+    reported value of ``L_G``, not the selector's update.
+    """
+    return (
+        task_loss
+        - baseline
+        + sparsity_weight * p.mean()
+        - entropy_weight * mean_binary_entropy(p)
+    )
+
+
+def expected_error(logits, y):
+    """``1 - softmax(logits)[y]`` per row: the expected 0-1 error, bounded in [0, 1]."""
+    return 1.0 - torch.softmax(logits, dim=1).gather(1, y.unsqueeze(1)).squeeze(1)
+
+
+def lookahead_validation_loss(
+    module, X, y, weights, X_val, y_val, *, lookahead_lr, val_loss="error"
+):
+    """The bi-level objective of equation (1), one inner step deep.
+
+    Takes one SGD step of the task network on the batch weighted by the
+    relaxed selection ``weights`` (normalised to sum to one, as in
+    learning-to-reweight), keeping the graph, and returns the unweighted loss
+    of the updated network on an independent batch ``(X_val, y_val)``. Its
+    gradient with respect to the weights is, to first order,
+    ``-lookahead_lr * <grad CE_i, grad L_val>``: a row gains weight when
+    learning from it lowers the loss on other rows, and loses weight when it
+    pulls the model against them (a mislabeled row does).
+    """
+    params = dict(module.named_parameters())
+    inner = per_sample_cross_entropy(functional_call(module, params, (X,)), y)
+    inner = (weights * inner).sum() / weights.sum().clamp_min(1e-8)
+    grads = torch.autograd.grad(inner, list(params.values()), create_graph=True)
+    updated = {
+        name: value - lookahead_lr * grad
+        for (name, value), grad in zip(params.items(), grads)
+    }
+    val_logits = functional_call(module, updated, (X_val,))
+    if val_loss == "error":
+        return expected_error(val_logits, y_val).mean()
+    return per_sample_cross_entropy(val_logits, y_val).mean()
+
+
+def standardised_weight_gradient(loss, weights):
+    """A surrogate whose gradient through `weights` is ``dloss/dweights``, standardised.
+
+    The look-ahead gradient ``dL_val/dz_i`` is tiny and its scale drifts as
+    the task network converges. Centring it over the batch and scaling it to
+    unit variance keeps only what it says about the *ranking* of the rows
+    (which rows should rise, which fall), in units that are stable over
+    training; the level of ``p`` is left to the budget term alone.
+    """
+    (grad,) = torch.autograd.grad(loss, weights, retain_graph=True)
+    grad = (grad - grad.mean()) / grad.std().clamp_min(1e-12)
+    return (weights * grad.detach()).mean()
+
+
+def budget_penalty(p, keep_ratio):
+    """``(mean(p) - keep_ratio)^2``: holds the mean selection probability at the budget."""
+    return (p.mean() - keep_ratio) ** 2

@@ -1,0 +1,150 @@
+"""The shared base of the samplers that score rows with a briefly trained network."""
+
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval
+
+from .._base import BaseSubsampler
+from .._selection import select_top
+from ..nn import fit_task_classifier
+from ..nn._utils import torch_seed
+
+_warmup_docstring = {
+    "warmup_parameters": """warmup_epochs : int, default=2
+        Epochs of the warm-up training of the scoring network on all rows.
+
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        Hidden layers of the scoring network
+        (:class:`~sklearn_asss.nn.TaskMLP`, the task network of ASSS).
+
+    batch_size : int, default=256
+        Mini-batch size of the warm-up training.
+
+    lr : float, default=1e-3
+        Learning rate of the warm-up training (Adam).
+
+    device : str, default="cpu"
+        Torch device of the network, e.g. ``"cuda"``.""",
+    "verbose": """verbose : int, default=0
+        If positive, print the warm-up epochs (skorch's table) and the
+        scoring progress.""",
+    "scores": """selection_scores_ : ndarray of shape (n_samples,)
+        The score of every training row; higher means more likely kept (the
+        kept rows are the highest-scoring ``class_budgets_[c]`` rows of each
+        class ``c``).""",
+}
+
+
+def _check_hidden_layer_sizes(hidden_layer_sizes):
+    sizes = tuple(hidden_layer_sizes)
+    if not sizes or not all(
+        isinstance(size, Integral) and not isinstance(size, bool) and size > 0
+        for size in sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a non-empty tuple of positive ints; "
+            f"got {hidden_layer_sizes!r}."
+        )
+    return sizes
+
+
+class WarmupScoringSampler(BaseSubsampler):
+    """Warm a :class:`~sklearn_asss.nn.TaskMLP` up on all rows, score rows, keep the top per class.
+
+    Subclasses implement :meth:`_score`, which receives the penultimate
+    activations and the logits of the warmed-up network.
+
+    Warning: This class should not be used directly. Use the derived classes
+    instead.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSubsampler._parameter_constraints,
+        "warmup_epochs": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [tuple, list],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    # rows per forward pass when scoring (bounds the memory of the scores)
+    _scoring_batch_size = 8192
+
+    def __init__(
+        self,
+        *,
+        keep_ratio=0.3,
+        warmup_epochs=2,
+        hidden_layer_sizes=(128, 64),
+        batch_size=256,
+        lr=1e-3,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+        self.warmup_epochs = warmup_epochs
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.verbose = verbose
+
+    def _select(self, X, y_encoded, budgets, random_state):
+        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        n_classes = len(budgets)
+        net = fit_task_classifier(
+            X,
+            y_encoded,
+            n_classes,
+            seed=torch_seed(random_state),
+            max_epochs=self.warmup_epochs,
+            hidden_layer_sizes=hidden_layer_sizes,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            device=self.device,
+            verbose=self.verbose,
+        )
+        if self.verbose:
+            print(f"[{type(self).__name__}] scoring {len(y_encoded)} rows")
+        self.selection_scores_ = self._score(
+            _Activations(net.module_, X, self.device, self._scoring_batch_size),
+            y_encoded,
+            n_classes,
+        )
+        return select_top(self.selection_scores_, y_encoded, budgets)
+
+    @abstractmethod
+    def _score(self, activations, y_encoded, n_classes):
+        """Return one score per row (higher = keep) from the warmed-up network."""
+
+
+class _Activations:
+    """Batched forward passes of a TaskMLP: (row slice, penultimate, logits) per batch."""
+
+    def __init__(self, module, X, device, batch_size):
+        self.module = module
+        self.X = X
+        self.device = device
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        layers = self.module.net
+        body, head = layers[:-1], layers[-1]
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            with torch.no_grad():
+                for start in range(0, len(self.X), self.batch_size):
+                    rows = slice(start, start + self.batch_size)
+                    inputs = torch.as_tensor(
+                        np.asarray(self.X[rows], dtype=np.float32), device=self.device
+                    )
+                    hidden = body(inputs)
+                    yield rows, hidden, head(hidden)
+        finally:
+            self.module.train(was_training)

@@ -1,0 +1,38 @@
+import os
+from pathlib import Path
+
+import pytest
+
+#: The data directory of the tests: $SKLEARN_ASSS_DATA, else ../shared/data
+#: relative to the repository root.
+DATA_DIR = Path(
+    os.environ.get("SKLEARN_ASSS_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    """A function: the data directory, or skip the test when `filename` is absent."""
+
+    def check(filename):
+        if not (DATA_DIR / filename).is_file():
+            pytest.skip(f"{filename} not found in {DATA_DIR} (set SKLEARN_ASSS_DATA)")
+        return DATA_DIR
+
+    return check
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread_per_test_process():
+    """pytest-xdist runs one process per core: more torch threads would oversubscribe.
+
+    A test-harness setting, restored afterwards; the package itself never
+    changes torch's global settings.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -1,0 +1,118 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_asss.datasets import load_kddcup99
+from sklearn_asss.datasets._kddcup import CATEGORIES, FEATURE_NAMES, LOG_SCALED_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def home(data_home_with):
+    return data_home_with("kddcup.data_10_percent.gz")
+
+
+@pytest.fixture(scope="module")
+def kdd(home):
+    return load_kddcup99(data_home=home)
+
+
+@pytest.fixture(scope="module")
+def raw(home):
+    return load_kddcup99(data_home=home, as_frame=True, log_scale=False)
+
+
+def test_shapes_classes_and_names(kdd):
+    assert kdd.data.shape == (494021, 118)
+    assert kdd.data.dtype == np.float32
+    assert len(kdd.feature_names) == 118
+    assert len(kdd.target_names) == 23
+    labels, counts = np.unique(kdd.target, return_counts=True)
+    count = dict(zip(labels, counts))
+    assert count["smurf"] == 280790 and count["normal"] == 97278 and count["spy"] == 2
+    assert not any(label.endswith(".") for label in kdd.target_names)
+
+
+def test_one_hot_columns(kdd, raw):
+    names = kdd.feature_names
+    assert names[38:41] == ["protocol_type_icmp", "protocol_type_tcp", "protocol_type_udp"]
+    assert sum(n.startswith("service_") for n in names) == 66
+    assert sum(n.startswith("flag_") for n in names) == 11
+    for column, categories in CATEGORIES.items():
+        columns = [names.index(f"{column}_{c}") for c in categories]
+        block = kdd.data[:, columns]
+        # exactly one category per row in the training file, and the right one
+        assert np.all(block.sum(axis=1) == 1)
+        np.testing.assert_array_equal(
+            np.asarray(categories)[block.argmax(axis=1)], raw.data[column].to_numpy(str)
+        )
+
+
+def test_log_scaling(kdd, raw):
+    numeric = [n for n in FEATURE_NAMES if n not in CATEGORIES]
+    for name in numeric:
+        expected = raw.data[name].to_numpy()
+        if name in LOG_SCALED_COLUMNS:
+            expected = np.log1p(expected)
+        np.testing.assert_allclose(kdd.data[:, kdd.feature_names.index(name)], expected, rtol=1e-6)
+    assert raw.data["src_bytes"].max() > 6e8
+    assert kdd.data.max() < 25
+
+
+def test_as_frame_leaves_strings(raw):
+    assert isinstance(raw.data, pd.DataFrame)
+    assert list(raw.data.columns) == FEATURE_NAMES
+    assert raw.frame.shape == (494021, 42)
+    assert set(raw.data["protocol_type"].unique()) == {"icmp", "tcp", "udp"}
+
+
+def test_test_subset_same_columns(data_home_with, kdd):
+    test = load_kddcup99(data_home=data_home_with("kddcup.corrected.gz"), subset="test")
+    assert test.data.shape == (311029, 118)
+    assert test.feature_names == kdd.feature_names
+    assert len(test.target_names) == 38
+    # the service "icmp" is unknown to the training file: an all-zero service group
+    services = [i for i, n in enumerate(test.feature_names) if n.startswith("service_")]
+    assert np.any(test.data[:, services].sum(axis=1) == 0)
+
+
+def test_bad_subset(home):
+    with pytest.raises(ValueError, match="subset"):
+        load_kddcup99(data_home=home, subset="full")
+
+
+def test_falls_back_to_scikit_learn(monkeypatch, tmp_path):
+    """Without the file, scikit-learn's fetch_kddcup99 (bytes) is decoded."""
+    import sklearn.datasets
+    from sklearn.utils import Bunch
+
+    row = [0, b"tcp", b"http", b"SF", 181, 5450] + [0] * 35
+    data = np.array([row, row], dtype=object)
+    data[1, 1] = b"udp"
+    calls = []
+
+    def fake_fetch(**kwargs):
+        calls.append(kwargs)
+        return Bunch(data=data, target=np.array([b"normal.", b"smurf."], dtype=object))
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_kddcup99", fake_fetch)
+    bunch = load_kddcup99(data_home=tmp_path)
+    assert calls[0]["percent10"] is True
+    assert bunch.target.tolist() == ["normal", "smurf"]
+    names = bunch.feature_names
+    assert bunch.data[0, names.index("protocol_type_tcp")] == 1
+    assert bunch.data[1, names.index("protocol_type_udp")] == 1
+    np.testing.assert_allclose(bunch.data[0, names.index("src_bytes")], np.log1p(181), rtol=1e-6)
+
+
+def test_failed_fallback_names_the_file(monkeypatch, tmp_path):
+    import sklearn.datasets
+
+    def offline(**kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_kddcup99", offline)
+    with pytest.raises(FileNotFoundError) as error:
+        load_kddcup99(data_home=tmp_path)
+    message = str(error.value)
+    assert "kddcup.data_10_percent.gz" in message and str(tmp_path) in message
+    assert "network unreachable" in message

@@ -1,0 +1,87 @@
+import pytest
+import torch
+
+from sklearn_asss.nn import TaskMLP
+from sklearn_asss.nn._objectives import (
+    budget_penalty,
+    lookahead_validation_loss,
+    mean_binary_entropy,
+    paper_selector_loss,
+    standardised_weight_gradient,
+    weighted_task_loss,
+)
+
+
+def test_weighted_task_loss_is_equation_3():
+    loss = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    weights = torch.tensor([1.0, 0.0, 0.5, 0.25])
+    assert weighted_task_loss(loss, weights).item() == pytest.approx((1 + 1.5 + 1) / 4)
+
+
+def test_paper_selector_loss_is_equation_4():
+    p = torch.tensor([0.5, 0.5])
+    value = paper_selector_loss(
+        torch.tensor(2.0), p, sparsity_weight=3.0, entropy_weight=1.0, baseline=0.5
+    )
+    entropy = torch.log(torch.tensor(2.0)).item()
+    assert value.item() == pytest.approx(2.0 - 0.5 + 3.0 * 0.5 - entropy)
+
+
+def test_paper_objective_rewards_dropping_every_row():
+    # the flaw measured before the project: every term falls as any p falls
+    loss = torch.tensor([0.1, 2.0])
+    logits = torch.zeros(2, requires_grad=True)
+    p = torch.sigmoid(logits)
+    paper_selector_loss(
+        weighted_task_loss(loss, p), p, sparsity_weight=1.0, entropy_weight=0.0
+    ).backward()
+    assert torch.all(logits.grad > 0)  # gradient descent lowers every p
+
+
+def test_mean_binary_entropy_peaks_at_one_half():
+    assert mean_binary_entropy(torch.tensor([0.5])).item() == pytest.approx(0.6931, abs=1e-4)
+    assert mean_binary_entropy(torch.tensor([0.999])).item() < 0.01
+
+
+def test_budget_penalty_is_zero_at_the_budget():
+    assert budget_penalty(torch.tensor([0.2, 0.4]), 0.3).item() == pytest.approx(0.0)
+    assert budget_penalty(torch.tensor([0.5, 0.5]), 0.3).item() == pytest.approx(0.04)
+
+
+def _toy_problem():
+    torch.manual_seed(0)
+    X = torch.randn(200, 2)
+    y = (X[:, 0] > 0).long()
+    flipped = torch.zeros(200, dtype=torch.bool)
+    flipped[:40] = True
+    y_noisy = torch.where(flipped, 1 - y, y)
+    module = TaskMLP(2, 2, (16,))
+    optimizer = torch.optim.Adam(module.parameters(), lr=0.05)
+    for _ in range(100):  # fit the clean majority
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(module(X), y_noisy).backward()
+        optimizer.step()
+    return module, X, y_noisy, flipped
+
+
+def test_lookahead_gradient_pushes_mislabeled_rows_down():
+    module, X, y_noisy, flipped = _toy_problem()
+    weights = torch.full((200,), 0.5, requires_grad=True)
+    val = torch.randperm(200, generator=torch.Generator().manual_seed(1))
+    loss = lookahead_validation_loss(
+        module, X, y_noisy, weights, X[val], y_noisy[val], lookahead_lr=0.01
+    )
+    (grad,) = torch.autograd.grad(loss, weights)
+    # descending the gradient lowers the weights of the flipped rows most
+    assert grad[flipped].mean() > grad[~flipped].mean()
+
+
+def test_standardised_weight_gradient_is_centred_and_unit_scale():
+    weights = torch.rand(100, requires_grad=True)
+    loss = (weights * torch.linspace(0, 100, 100)).sum()
+    surrogate = standardised_weight_gradient(loss, weights)
+    (grad,) = torch.autograd.grad(surrogate, weights)
+    grad = grad * 100  # the surrogate is a mean over the batch
+    assert grad.mean().item() == pytest.approx(0.0, abs=1e-5)
+    assert grad.std().item() == pytest.approx(1.0, abs=1e-5)
+    assert torch.all(grad[1:] > grad[:-1])  # the ranking is kept

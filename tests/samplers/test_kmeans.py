@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+import sklearn_asss.samplers._kmeans as kmeans_module
+from sklearn_asss import KMeansSampler, RandomSampler
+
+
+def _three_blobs():
+    """One class made of three tight, far apart blobs of 600, 300 and 100 rows."""
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    sizes = [600, 300, 100]
+    X = np.vstack([c + rng.normal(size=(n, 2)) for c, n in zip(centers, sizes)])
+    blob = np.repeat([0, 1, 2], sizes)
+    # a second class far away, so the check sees per-class clustering
+    X = np.vstack([X, rng.normal(size=(50, 2)) + [30.0, 30.0]])
+    y = np.r_[np.zeros(1000, int), np.ones(50, int)]
+    return X, y, blob, centers
+
+
+def test_each_cluster_contributes_in_proportion_nearest_first():
+    X, y, blob, centers = _three_blobs()
+    sampler = KMeansSampler(keep_ratio=0.1, n_clusters=3, random_state=0).fit(X, y)
+    kept = sampler.sample_indices_[sampler.sample_indices_ < 1000]
+    np.testing.assert_array_equal(np.bincount(blob[kept], minlength=3), [60, 30, 10])
+    assert sampler.n_clusters_[0] == 3
+    # within each blob, the kept rows are nearer the blob's mean than every dropped row
+    for b in range(3):
+        rows = np.flatnonzero(blob == b)
+        centroid = X[rows].mean(axis=0)
+        distance = np.linalg.norm(X[rows] - centroid, axis=1)
+        is_kept = np.isin(rows, kept)
+        assert distance[is_kept].max() <= distance[~is_kept].min() + 0.05
+
+
+def test_auto_uses_one_cluster_per_kept_row():
+    X, y, _, _ = _three_blobs()
+    sampler = KMeansSampler(keep_ratio=0.2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(sampler.n_clusters_, sampler.class_budgets_)
+
+
+def test_clusters_capped_by_budget_and_distinct_rows():
+    # class 0: 40 copies of 5 distinct rows
+    X = np.vstack([np.repeat(np.arange(5.0)[:, None], 8, axis=0), np.arange(20.0)[:, None] + 100])
+    y = np.r_[np.zeros(40, int), np.ones(20, int)]
+    sampler = KMeansSampler(keep_ratio=0.5, n_clusters=50, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(sampler.n_clusters_, [5, 10])
+    # each distinct row is a cluster of 8 copies: each contributes 4
+    kept = sampler.sample_indices_[sampler.sample_indices_ < 40]
+    np.testing.assert_array_equal(np.bincount(X[kept, 0].astype(int)), [4] * 5)
+
+
+@pytest.mark.parametrize(
+    "lloyd_max, minibatch_max", [(0, 10_000), (0, 2)], ids=["minibatch", "two-level"]
+)
+def test_large_data_paths(monkeypatch, lloyd_max, minibatch_max):
+    # force MiniBatchKMeans, then the two-level K-means, on small data
+    monkeypatch.setattr(kmeans_module, "LLOYD_MAX_DISTANCES", lloyd_max)
+    monkeypatch.setattr(kmeans_module, "MINIBATCH_MAX_CLUSTERS", minibatch_max)
+    X, y, blob, _ = _three_blobs()
+    sampler = KMeansSampler(keep_ratio=0.1, n_clusters=30, random_state=0)
+    _, y_res = sampler.fit_resample(X, y)
+    np.testing.assert_array_equal(np.bincount(y_res), sampler.class_budgets_)
+    kept = sampler.sample_indices_[sampler.sample_indices_ < 1000]
+    # thirty clusters over blobs of 600/300/100 rows: every blob is represented in proportion
+    counts = np.bincount(blob[kept], minlength=3)
+    assert np.all(np.abs(counts - [60, 30, 10]) <= 4)
+    np.testing.assert_array_equal(sampler.n_clusters_, [30, 5])
+
+
+def test_global_clustering_keeps_the_class_budgets():
+    X, y, _, _ = _three_blobs()
+    sampler = KMeansSampler(keep_ratio=0.05, per_class=False, n_clusters=80, random_state=0)
+    _, y_res = sampler.fit_resample(X, y)
+    np.testing.assert_array_equal(np.bincount(y_res), sampler.class_budgets_)
+    # round(0.05 * 1050) = 52 rows kept: the 80 clusters are capped at 52
+    np.testing.assert_array_equal(sampler.n_clusters_, [52, 52])
+
+
+def test_more_spread_than_random_on_shuttle(shuttle, mean_nn_distance):
+    X, y = shuttle
+    kmeans = KMeansSampler(keep_ratio=0.3, random_state=0).fit(X, y).sample_indices_
+    spreads_random = [
+        mean_nn_distance(X[RandomSampler(random_state=seed).fit(X, y).sample_indices_])
+        for seed in range(3)
+    ]
+    assert mean_nn_distance(X[kmeans]) > 1.3 * max(spreads_random)
+
+
+def test_verbose_prints_each_class(capsys):
+    X, y, _, _ = _three_blobs()
+    KMeansSampler(keep_ratio=0.1, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "class 0: 1000 rows, 100 clusters, 100 kept" in out
+    assert "class 1: 50 rows" in out

@@ -1,0 +1,310 @@
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_asss import ASSSSampler
+from sklearn_asss.nn import SelectionCollapseWarning
+
+QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=600, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return ASSSSampler(random_state=0, **QUICK).fit(X, y)
+
+
+def test_fit_resample_returns_the_kept_rows_unchanged_in_order(data):
+    X, y = data
+    sampler = ASSSSampler(random_state=0, **QUICK)
+    X_res, y_res = sampler.fit_resample(X, y)
+    indices = sampler.sample_indices_
+    assert len(indices) == 180
+    assert np.all(np.diff(indices) > 0)
+    np.testing.assert_array_equal(X_res, X[indices])
+    np.testing.assert_array_equal(y_res, y[indices])
+    assert sampler.selection_scores_.shape == (600,)
+    assert np.all((sampler.selection_scores_ > 0) & (sampler.selection_scores_ < 1))
+
+
+@pytest.mark.parametrize("objective", ["bilevel", "paper"])
+@pytest.mark.parametrize("selection", ["top", "sample", "stratified"])
+def test_same_seed_same_indices(data, objective, selection):
+    X, y = data
+    params = dict(objective=objective, selection=selection, random_state=7, **QUICK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SelectionCollapseWarning)
+        first = ASSSSampler(**params).fit(X, y).sample_indices_
+        second = ASSSSampler(**params).fit(X, y).sample_indices_
+        other = ASSSSampler(**{**params, "random_state": 8}).fit(X, y).sample_indices_
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, other)
+
+
+def test_fit_leaves_torch_global_rng_alone(data):
+    X, y = data
+    state = torch.get_rng_state()
+    ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_selection_top_keeps_highest_p_per_class(fitted, data):
+    _, y = data
+    p = fitted.selection_scores_
+    kept = np.zeros(len(y), dtype=bool)
+    kept[fitted.sample_indices_] = True
+    for c in np.unique(y):
+        assert p[kept & (y == c)].min() >= p[~kept & (y == c)].max()
+
+
+def test_history_records_losses_mean_p_and_an_annealed_temperature(fitted):
+    history = fitted.history_
+    assert len(history) == 3
+    assert history[:, "phase"] == ["warmup", "game", "game"]
+    for key in ("task_loss", "selector_loss", "mean_p", "tau", "dur"):
+        assert key in history[-1]
+    taus = history[1:, "tau"]
+    assert 0.1 <= taus[-1] < taus[0] <= 1.0
+
+
+def test_temperature_reaches_final_value_at_end(data):
+    X, y = data
+    sampler = ASSSSampler(random_state=0, initial_temperature=2.0, final_temperature=0.5, **QUICK)
+    sampler.fit(X, y)
+    assert sampler.net_.temperature == pytest.approx(0.5)
+
+
+def test_pandas_in_pandas_out(data):
+    X, y = data
+    X_df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)], index=np.arange(600) + 1000)
+    y_s = pd.Series(y, index=X_df.index, name="target")
+    sampler = ASSSSampler(random_state=0, **QUICK)
+    X_res, y_res = sampler.fit_resample(X_df, y_s)
+    assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
+    assert list(X_res.columns) == list(X_df.columns)
+    assert y_res.name == "target"
+    np.testing.assert_array_equal(X_res.index, X_df.index[sampler.sample_indices_])
+    np.testing.assert_array_equal(sampler.feature_names_in_, X_df.columns)
+
+
+def test_inputs_are_not_modified(data):
+    X, y = data
+    X_copy, y_copy = X.copy(), y.copy()
+    ASSSSampler(random_state=0, **QUICK).fit_resample(X, y)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+
+
+@pytest.mark.parametrize("dump_load", ["pickle", "joblib"])
+def test_pickle_round_trip_scores_the_same(fitted, data, tmp_path, dump_load):
+    X, y = data
+    if dump_load == "pickle":
+        restored = pickle.loads(pickle.dumps(fitted))
+    else:
+        joblib.dump(fitted, tmp_path / "asss.joblib")
+        restored = joblib.load(tmp_path / "asss.joblib")
+    np.testing.assert_allclose(restored.score_samples(X, y), fitted.score_samples(X, y))
+    np.testing.assert_array_equal(restored.sample_indices_, fitted.sample_indices_)
+
+
+def test_score_samples_on_training_rows_matches_selection_scores(fitted, data):
+    X, y = data
+    np.testing.assert_allclose(fitted.score_samples(X, y), fitted.selection_scores_, rtol=1e-6)
+    without_labels = fitted.score_samples(X)
+    assert without_labels.shape == (600,)
+    assert np.all((without_labels > 0) & (without_labels < 1))
+
+
+def test_score_samples_rejects_unknown_labels_and_wrong_width(fitted, data):
+    X, y = data
+    with pytest.raises(ValueError, match="not seen during fit"):
+        fitted.score_samples(X[:5], np.array([0, 1, 2, 3, 9]))
+    with pytest.raises(ValueError, match="features"):
+        fitted.score_samples(X[:, :4])
+
+
+def test_clone_and_params_round_trip():
+    sampler = ASSSSampler(keep_ratio=0.2, sparsity_weight=3.0, objective="paper")
+    cloned = clone(sampler)
+    assert cloned.get_params() == sampler.get_params()
+    cloned.set_params(keep_ratio=0.5)
+    assert cloned.keep_ratio == 0.5 and sampler.keep_ratio == 0.2
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(keep_ratio=0.0), "keep_ratio"),
+        (dict(keep_ratio=1.5), "keep_ratio"),
+        (dict(objective="gan"), "objective"),
+        (dict(selection="best"), "selection"),
+        (dict(sparsity_weight=-1.0), "sparsity_weight"),
+        (dict(final_temperature=0.0), "final_temperature"),
+        (dict(max_epochs=0), "max_epochs"),
+        (dict(selector_input="label"), "selector_input"),
+    ],
+)
+def test_bad_parameters_raise_value_error(data, params, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        ASSSSampler(**params).fit(X, y)
+
+
+def test_bad_input_raises_clear_value_error(data):
+    X, y = data
+    sampler = ASSSSampler(**QUICK)
+    X_nan = X.copy()
+    X_nan[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        sampler.fit(X_nan, y)
+    X_inf = X.copy()
+    X_inf[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        sampler.fit(X_inf, y)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        sampler.fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        sampler.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        sampler.fit(X, np.linspace(0, 1, len(y)))
+
+
+def test_a_budget_smaller_than_the_number_of_classes_keeps_one_row_per_class():
+    # 30% of 3 rows is 1 row: the per-class floor keeps one row of each class
+    X = np.arange(6, dtype=float).reshape(3, 2)
+    X_res, y_res = ASSSSampler(keep_ratio=0.3, random_state=0, **QUICK).fit_resample(X, [0, 1, 2])
+    assert sorted(y_res) == [0, 1, 2]
+    np.testing.assert_array_equal(X_res, X)
+
+
+def test_every_class_survives_a_tiny_keep_ratio():
+    X, y = make_classification(
+        n_samples=1000, n_classes=3, n_informative=4, weights=[0.995, 0.003, 0.002],
+        random_state=0,
+    )
+    sampler = ASSSSampler(keep_ratio=0.01, random_state=0, **QUICK).fit(X, y)
+    assert set(y[sampler.sample_indices_]) == set(np.unique(y))
+
+
+def test_paper_objective_warns_when_the_selector_collapses(data):
+    X, y = data
+    sampler = ASSSSampler(
+        objective="paper", sparsity_weight=50.0, selector_lr=1e-2, random_state=0,
+        max_epochs=5, warmup_epochs=0, batch_size=64,
+    )
+    with pytest.warns(SelectionCollapseWarning, match="collapsed"):
+        sampler.fit(X, y)
+    assert sampler.history_[-1, "mean_p"] < 0.01
+    # the task network kept learning despite the collapse
+    assert sampler.history_[-1, "train_loss"] < sampler.history_[0, "train_loss"]
+
+
+def test_bilevel_holds_mean_p_near_the_budget(data):
+    X, y = data
+    sampler = ASSSSampler(keep_ratio=0.3, random_state=0, max_epochs=10, batch_size=64)
+    sampler.fit(X, y)
+    assert abs(sampler.history_[-1, "mean_p"] - 0.3) < 0.1
+
+
+def test_custom_task_module_instance_and_callable(data):
+    X, y = data
+    module = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    before = [p.detach().clone() for p in module.parameters()]
+    sampler = ASSSSampler(task_module=module, random_state=0, **QUICK).fit(X, y)
+    assert sampler.net_.module_ is not module
+    assert all(torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+    def build(n_features, n_classes):
+        return torch.nn.Linear(n_features, n_classes)
+
+    sampler = ASSSSampler(task_module=build, random_state=0, **QUICK).fit(X, y)
+    assert isinstance(sampler.net_.module_, torch.nn.Linear)
+
+
+def test_verbose_prints_the_epoch_table(data, capsys):
+    X, y = data
+    ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)
+    out = capsys.readouterr().out
+    assert "mean_p" in out and "tau" in out and "warmup" in out
+
+
+def test_device_parameter_is_used(data):
+    X, y = data
+    sampler = ASSSSampler(device="cpu", random_state=0, **QUICK).fit(X, y)
+    assert next(sampler.net_.module_.parameters()).device.type == "cpu"
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_in_an_imblearn_pipeline(n_jobs):
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("asss", ASSSSampler(random_state=0, **QUICK)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    grid = GridSearchCV(
+        pipe,
+        {"asss__sparsity_weight": [0.5, 2.0], "asss__keep_ratio": [0.2, 0.5]},
+        cv=2,
+        n_jobs=n_jobs,
+    )
+    grid.fit(X, y)
+    assert grid.best_score_ > 0.85
+    assert set(grid.best_params_) == {"asss__sparsity_weight", "asss__keep_ratio"}
+
+
+@pytest.mark.slow
+def test_flipped_labels_get_lower_p_on_shuttle(data_dir):
+    """The paper summary's sanity check: 20% flipped labels on real data."""
+    from sklearn_asss.datasets import load_shuttle
+
+    X, y = load_shuttle(data_home=data_dir("shuttle.csv.gz"), subset="train", return_X_y=True)
+    rng = np.random.RandomState(0)
+    flipped = rng.rand(len(y)) < 0.2
+    classes = np.unique(y)
+    offsets = rng.randint(1, len(classes), size=len(y))
+    noisy = np.where(
+        flipped, classes[(np.searchsorted(classes, y) + offsets) % len(classes)], y
+    )
+    assert np.all((noisy != y) == flipped)
+    sampler = ASSSSampler(random_state=0).fit(X, noisy)
+    assert roc_auc_score(flipped, 1 - sampler.selection_scores_) >= 0.90
+    assert flipped[sampler.sample_indices_].mean() < flipped.mean()
+
+
+@pytest.mark.slow
+def test_rarest_kddcup_classes_survive(data_dir):
+    from sklearn_asss.datasets import load_kddcup99
+
+    X, y = load_kddcup99(data_home=data_dir("kddcup.data_10_percent.gz"), return_X_y=True)
+    # every row of the 12 rarest classes plus 1% of the rest keeps the test quick
+    names, counts = np.unique(y, return_counts=True)
+    rare = np.isin(y, names[np.argsort(counts)[:12]])
+    rows = np.flatnonzero(rare | (np.random.RandomState(0).rand(len(y)) < 0.01))
+    sampler = ASSSSampler(random_state=0, max_epochs=1, warmup_epochs=1)
+    _, y_res = sampler.fit_resample(X[rows], y[rows])
+    assert set(y_res) == set(y[rows])
+    assert min(counts) == 2 and sorted(counts)[1] == 3
+    assert sampler.sampling_strategy_[names[np.argmin(counts)]] == 1
