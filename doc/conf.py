@@ -149,17 +149,31 @@ BENCHMARK_MARKER = ".. benchmark-results-toctree"
 def benchmark_toctree():
     """reST for the list of benchmark pages (or a sentence when there are none)."""
     root = DOC_DIR / "benchmarks"
-    pages = sorted(root.rglob("*.md")) if HAVE_MYST and root.is_dir() else []
+    pages = list(root.rglob("*.md")) if HAVE_MYST and root.is_dir() else []
     if not pages:
         return "No benchmark results are committed yet."
+    # the summaries directly under benchmarks/ first, then the runs by folder
+    pages.sort(key=lambda page: (len(page.relative_to(root).parts), str(page)))
     lines = [".. toctree::", "   :maxdepth: 1", ""]
     for page in pages:
         parts = list(page.relative_to(root).with_suffix("").parts)
-        if len(parts) > 1 and parts[-1] in ("results", "README", "index"):
-            parts = parts[:-1]
+        if len(parts) == 1:
+            label = _first_heading(page) or parts[0]
+        else:
+            if parts[-1] in ("results", "README", "index"):
+                parts = parts[:-1]
+            label = " / ".join(parts) + (" (summary)" if len(parts) == 1 else "")
         target = page.relative_to(DOC_DIR).with_suffix("").as_posix()
-        lines.append(f"   {' / '.join(parts)} </{target}>")
+        lines.append(f"   {label} </{target}>")
     return "\n".join(lines)
+
+
+def _first_heading(page):
+    """The text of the first Markdown heading of `page`, or None."""
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("#").strip().replace("<", "").replace(">", "") or None
+    return None
 
 
 def insert_benchmark_toctree(app, docname, source):

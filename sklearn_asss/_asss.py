@@ -16,6 +16,8 @@ from .nn._utils import seeded_torch, torch_seed
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
+# standardised features are clipped to [-_CLIP, _CLIP] before the networks see them
+_CLIP = 5.0
 
 
 @Substitution(**_subsampler_docstring)
@@ -53,8 +55,9 @@ class ASSSSampler(BaseSubsampler):
     ``warmup_epochs`` epochs (stage 1 of the paper's later pipeline); the
     temperature then falls exponentially from ``initial_temperature`` to
     ``final_temperature`` over the ``max_epochs`` epochs of the game, step by
-    step. The networks see the features standardised (the returned rows are
-    unchanged).
+    step. The networks see the features standardised and clipped to
+    [-5, 5] (a rare one-hot category would otherwise standardise to values in
+    the hundreds and saturate them); the returned rows are unchanged.
 
     Parameters
     ----------
@@ -63,7 +66,7 @@ class ASSSSampler(BaseSubsampler):
     objective : {{"bilevel", "paper"}}, default="bilevel"
         The selector's loss, see above.
 
-    selection : {{"top", "sample", "stratified"}}, default="top"
+    selection : {{"top", "sample", "stratified"}}, default="sample"
         How the subset is retrieved from :math:`p`, within each class budget:
         ``"top"`` keeps the highest :math:`p` (the paper's top-M);
         ``"sample"`` draws rows without replacement in proportion to
@@ -189,7 +192,7 @@ default="features+label+loss"
         *,
         keep_ratio=0.3,
         objective="bilevel",
-        selection="top",
+        selection="sample",
         sparsity_weight=1.0,
         entropy_weight=0.01,
         initial_temperature=1.0,
@@ -294,9 +297,12 @@ default="features+label+loss"
         return self.task_module(n_features, n_classes)
 
     def _standardise(self, X):
-        return torch.as_tensor(
-            (X - self.feature_mean_) / self.feature_scale_, dtype=torch.float32
-        )
+        # A one-hot column of a rare category standardises to values in the
+        # hundreds (kddcup: up to 700); such inputs saturate the networks and
+        # their float32 gradients underflow into denormal numbers, which made
+        # one epoch 20 to 60 times slower. Clipping keeps the rows apart.
+        standardised = np.clip((X - self.feature_mean_) / self.feature_scale_, -_CLIP, _CLIP)
+        return torch.as_tensor(standardised, dtype=torch.float32)
 
     def score_samples(self, X, y=None):
         """Selection probability ``p`` of each row of `X`.

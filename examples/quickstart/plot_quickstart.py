@@ -42,8 +42,10 @@ print(f"selection probabilities: min {sampler.selection_scores_.min():.3f}, "
 
 # %%
 # Every class keeps its share of the budget (at least one row), so no class
-# vanishes from the subset. Within each class, ASSS keeps the rows with the
-# highest ``p`` (``selection="top"``, the paper's rule).
+# vanishes from the subset. Within each class, the rows are chosen by their
+# ``p`` as the parameter ``selection`` says: ``"top"`` keeps the highest ``p``
+# (the paper's rule), ``"sample"`` draws in proportion to ``p``,
+# ``"stratified"`` covers the range of ``p`` after dropping its lowest tenth.
 #
 # Train on the subset
 # -------------------

@@ -11,11 +11,11 @@ exposed as small functions on tensors.
 
 from ._classifier import SelectiveAdversarialClassifier
 from ._pgd import default_step_size, pgd_attack
+from ..nn._scores import logit_margin
 from ._scoring import (
     SELECTION_RULES,
     gradient_matching_scores,
     gradient_weights,
-    logit_margin,
     make_robust_scorer,
     margin_weights,
     n_perturbed,

@@ -18,8 +18,13 @@ _AVERAGED = [
 
 
 def _method_order(folds):
-    methods = list(dict.fromkeys(folds["method"]))
-    return ["full", *[m for m in methods if m != "full"]]
+    """"full" first, then the known methods in registry order, then any others."""
+    from ._protocol import METHODS
+
+    known = list(METHODS)
+    methods = [m for m in dict.fromkeys(folds["method"]) if m != "full"]
+    rank = {m: (known.index(m) if m in known else len(known), i) for i, m in enumerate(methods)}
+    return ["full", *sorted(methods, key=rank.get)]
 
 
 def summarize(folds):
@@ -286,7 +291,7 @@ def plot_prr(summary, path=None, *, title=None):
 
     data = summary[summary["method"] != "full"]
     datasets = list(dict.fromkeys(data["dataset"]))
-    methods = list(dict.fromkeys(data["method"]))
+    methods = _method_order(summary)[1:]
     width = 0.8 / max(len(methods), 1)
     fig = Figure(
         figsize=(max(7.0, 1.2 * len(datasets) * max(len(methods), 3) / 3 + 1.5), 9.5),

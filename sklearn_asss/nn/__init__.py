@@ -2,6 +2,7 @@
 
 from ._modules import SelectorMLP, TaskMLP
 from ._net import SelectionCollapseWarning, SoftSelectionNet
+from ._scores import logit_margin
 from ._train import fit_task_classifier, make_task_classifier
 from ._utils import BatchIterator
 
@@ -12,5 +13,6 @@ __all__ = [
     "SoftSelectionNet",
     "TaskMLP",
     "fit_task_classifier",
+    "logit_margin",
     "make_task_classifier",
 ]

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from .._base import Substitution, _subsampler_docstring
+from ..nn._scores import logit_margin
 from ._warmup import WarmupScoringSampler, _warmup_docstring
 
 
@@ -58,7 +59,5 @@ class MarginSampler(WarmupScoringSampler):
         margins = np.empty(len(y_encoded))
         for rows, _, logits in activations:
             y = torch.as_tensor(y_encoded[rows], device=logits.device)
-            correct = logits.gather(1, y[:, None]).squeeze(1)
-            others = logits.scatter(1, y[:, None], float("-inf"))
-            margins[rows] = (correct - others.max(dim=1).values).cpu().numpy()
+            margins[rows] = logit_margin(logits, y).cpu().numpy()
         return -margins

@@ -1,0 +1,83 @@
+"""Accuracy and macro-F1 retention of ASSSSampler's subsets against uniform random sampling.
+
+Usage::
+
+    SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_retention.py \
+        --dataset shuttle --objective bilevel --cv 5
+
+For each fold of a stratified k-fold split: standardise on the training fold,
+fit ``ASSSSampler`` once (defaults, keep_ratio 0.3, the given objective), and
+retrieve a subset from its ``p`` with each ``selection`` rule
+("top", "sample", "stratified") under the same per-class budgets; train the
+same 3-layer MLP (``fit_task_classifier``, 20 epochs, the fold's seed) on each
+subset, on a stratified random 30% and on the whole fold; report the mean PRR
+(metric on the subset / metric on the full fold) over the folds.
+"""
+
+import argparse
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_asss import ASSSSampler, RandomSampler
+from sklearn_asss._selection import select_sample, select_stratified, select_top
+from sklearn_asss.datasets import load_connect4, load_shuttle
+from sklearn_asss.nn import fit_task_classifier
+
+LOADERS = {"shuttle": load_shuttle, "connect-4": load_connect4}
+RETRIEVAL = {
+    "top": lambda p, y, b, rng: select_top(p, y, b),
+    "sample": select_sample,
+    "stratified": select_stratified,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=sorted(LOADERS), default="shuttle")
+    parser.add_argument("--objective", choices=["bilevel", "paper"], default="bilevel")
+    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=20)
+    args = parser.parse_args()
+
+    X, y = LOADERS[args.dataset](return_X_y=True)
+    y = np.unique(y, return_inverse=True)[1]
+    n_classes = y.max() + 1
+    prr = {}
+    folds = StratifiedKFold(args.cv, shuffle=True, random_state=0).split(X, y)
+    for fold, (train, test) in enumerate(folds):
+        scaler = StandardScaler().fit(X[train])
+        X_train, X_test = scaler.transform(X[train]), scaler.transform(X[test]).astype(np.float32)
+        y_train = y[train]
+
+        def scores(rows):
+            net = fit_task_classifier(
+                X_train[rows], y_train[rows], n_classes, seed=fold, max_epochs=args.epochs
+            )
+            pred = net.predict(X_test)
+            return np.array([accuracy_score(y[test], pred), f1_score(y[test], pred, average="macro")])
+
+        full = scores(np.arange(len(train)))
+        subsets = {"random": RandomSampler(random_state=fold).fit(X_train, y_train).sample_indices_}
+        sampler = ASSSSampler(objective=args.objective, random_state=fold).fit(X_train, y_train)
+        for name, rule in RETRIEVAL.items():
+            subsets[f"asss {args.objective} {name}"] = rule(
+                sampler.selection_scores_, y_train, sampler.class_budgets_,
+                np.random.RandomState(fold),
+            )
+        for name, rows in subsets.items():
+            prr.setdefault(name, []).append(scores(rows) / full)
+        print(f"fold {fold}: full accuracy {full[0]:.4f}, macro F1 {full[1]:.4f}", flush=True)
+
+    print(f"\n{args.dataset}, {args.cv}-fold CV, keep_ratio 0.3, mean (std) PRR over folds")
+    print("| subset | accuracy PRR | macro-F1 PRR |\n|---|---|---|")
+    for name, values in prr.items():
+        values = np.array(values)
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        print(f"| {name} | {mean[0]:.4f} ({std[0]:.4f}) | {mean[1]:.4f} ({std[1]:.4f}) |")
+
+
+if __name__ == "__main__":
+    main()
