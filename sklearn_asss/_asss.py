@@ -40,12 +40,19 @@ class ASSSSampler(BaseSubsampler):
       rows first; a :class:`~sklearn_asss.nn.SelectionCollapseWarning` is
       raised when the final mean probability is below 0.01.
     - ``objective="bilevel"`` solves equation (1) one step deep: the selector
-      is judged by the loss, on an independent batch, of the task network
-      after one SGD step on the weighted batch (differentiated through that
-      step), plus :math:`\lambda(\overline{{p}} - \text{{keep\_ratio}})^2` and
-      minus :math:`\beta H(p)`. A row gains probability when learning from it
-      helps on other rows and loses it when it pulls against them, which is
-      what a mislabeled row does.
+      is judged by the task network's expected error
+      :math:`1 - \mathrm{{softmax}}(C(x))_y` on an independent batch after
+      one SGD step on the batch weighted by :math:`\tilde z` (differentiated
+      through that step, as learning-to-reweight does), plus
+      :math:`\lambda(\overline{{p}} - \text{{keep\_ratio}})^2` and minus
+      :math:`\beta H(p)`. A row gains probability when learning from it
+      lowers the error on other rows and loses it when it pulls against them,
+      which is what a mislabeled row does. The expected error, unlike the
+      cross-entropy, is bounded, so the mislabeled rows of the independent
+      batch cannot dominate the judgement; and the gradient it sends to
+      :math:`\tilde z` is standardised over the batch, so that it sets the
+      ranking of the rows while the budget term alone sets the level of
+      :math:`p`.
 
     Both networks are trained by a :class:`~sklearn_asss.nn.SoftSelectionNet`,
     a skorch ``NeuralNet`` holding the two modules and two optimizers with its

@@ -10,7 +10,7 @@ from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._selection import class_budgets, n_to_keep
 
@@ -157,9 +157,6 @@ class BaseSubsampler(BaseSampler):
     @abstractmethod
     def _select(self, X, y_encoded, budgets, random_state):
         """Return the indices of the rows to keep: ``budgets[c]`` rows of class ``c``."""
-
-    def _check_fitted(self):
-        check_is_fitted(self, "sample_indices_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

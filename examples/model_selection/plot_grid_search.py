@@ -83,6 +83,11 @@ plt.show()
 # Read the picture along the horizontal axis first: how much is lost by
 # keeping 10% instead of 30%, for every sampler. Then compare the ASSS lines
 # with the random line at the same ``keep_ratio``: with the same budget, the
-# gap is what learning the selection is worth on these data. With three folds
+# gap is what learning the selection is worth on these data. ASSS lines that
+# coincide mean the sparsity weight did not change the subset: in a few epochs
+# at the default ``selector_lr`` the selector moves ``p`` only a little, and a
+# ``selection="sample"`` draw from nearly equal ``p`` is mostly the same random
+# draw whatever the weight (use more epochs before reading anything into
+# ``sparsity_weight``). With three folds
 # of a small data set the error bars are wide; differences within them are
 # not evidence.

@@ -1,6 +1,3 @@
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,10 +5,6 @@ import pytest
 from sklearn_asss.benchmark import main
 from sklearn_asss.benchmark._cli import parse_params
 
-DATA_DIR = Path(
-    os.environ.get("SKLEARN_ASSS_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -61,13 +54,12 @@ def test_end_to_end_tiny(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_end_to_end_label_noise_on_shuttle(tmp_path):
-    if not (DATA_DIR / "shuttle.csv.gz").is_file():
-        pytest.skip(f"shuttle.csv.gz not found in {DATA_DIR} (set SKLEARN_ASSS_DATA)")
+def test_end_to_end_label_noise_on_shuttle(tmp_path, data_dir):
+    home = data_dir("shuttle.csv.gz")
     out = tmp_path / "noisy"
     methods = ["random", "kmeans"]
     main([
-        "--datasets", "shuttle", "--data-home", str(DATA_DIR), "--max-samples", "400",
+        "--datasets", "shuttle", "--data-home", str(home), "--max-samples", "400",
         "--cv", "2", "--epochs", "1", "--methods", *methods, "--label-noise", "0.2",
         "--reference", "kmeans", "--out", str(out), "--quiet",
     ])  # fmt: skip

@@ -6,8 +6,8 @@ from sklearn_asss.datasets import load_connect4
 
 
 @pytest.fixture(scope="module")
-def home(data_home_with):
-    return data_home_with("connect-4.data.gz")
+def home(data_dir):
+    return data_dir("connect-4.data.gz")
 
 
 @pytest.fixture(scope="module")

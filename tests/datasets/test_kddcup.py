@@ -7,8 +7,8 @@ from sklearn_asss.datasets._kddcup import CATEGORIES, FEATURE_NAMES, LOG_SCALED_
 
 
 @pytest.fixture(scope="module")
-def home(data_home_with):
-    return data_home_with("kddcup.data_10_percent.gz")
+def home(data_dir):
+    return data_dir("kddcup.data_10_percent.gz")
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,8 @@ def test_as_frame_leaves_strings(raw):
     assert set(raw.data["protocol_type"].unique()) == {"icmp", "tcp", "udp"}
 
 
-def test_test_subset_same_columns(data_home_with, kdd):
-    test = load_kddcup99(data_home=data_home_with("kddcup.corrected.gz"), subset="test")
+def test_test_subset_same_columns(data_dir, kdd):
+    test = load_kddcup99(data_home=data_dir("kddcup.corrected.gz"), subset="test")
     assert test.data.shape == (311029, 118)
     assert test.feature_names == kdd.feature_names
     assert len(test.target_names) == 38

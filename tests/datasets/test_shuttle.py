@@ -6,8 +6,8 @@ from sklearn_asss.datasets import load_shuttle
 
 
 @pytest.fixture(scope="module")
-def home(data_home_with):
-    return data_home_with("shuttle.csv.gz")
+def home(data_dir):
+    return data_dir("shuttle.csv.gz")
 
 
 def test_shapes_classes_and_names(home):

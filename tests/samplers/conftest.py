@@ -1,28 +1,16 @@
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-#: The data directory of the tests: $SKLEARN_ASSS_DATA, else ../shared/data
-#: relative to the repository root.
-DATA_DIR = Path(
-    os.environ.get("SKLEARN_ASSS_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-)
-
 
 @pytest.fixture(scope="session")
-def shuttle():
+def shuttle(data_dir):
     """The 14,500 rows of shuttle's original test split, standardised (classes of 2 and 4 rows)."""
-    if not (DATA_DIR / "shuttle.csv.gz").is_file():
-        pytest.skip(f"shuttle.csv.gz not found in {DATA_DIR} (set SKLEARN_ASSS_DATA)")
     from sklearn_asss.datasets import load_shuttle
 
-    X, y = load_shuttle(data_home=DATA_DIR, subset="test", return_X_y=True)
+    X, y = load_shuttle(data_home=data_dir("shuttle.csv.gz"), subset="test", return_X_y=True)
     return StandardScaler().fit_transform(X), y
 
 
