@@ -16,8 +16,8 @@ from .nn._utils import seeded_torch, torch_seed
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
-# standardised features are clipped to [-_CLIP, _CLIP] before the networks see them
-_CLIP = 5.0
+# standardised values beyond this many standard deviations are compressed logarithmically
+_TAIL = 3.0
 
 
 @Substitution(**_subsampler_docstring)
@@ -62,9 +62,10 @@ class ASSSSampler(BaseSubsampler):
     ``warmup_epochs`` epochs (stage 1 of the paper's later pipeline); the
     temperature then falls exponentially from ``initial_temperature`` to
     ``final_temperature`` over the ``max_epochs`` epochs of the game, step by
-    step. The networks see the features standardised and clipped to
-    [-5, 5] (a rare one-hot category would otherwise standardise to values in
-    the hundreds and saturate them); the returned rows are unchanged.
+    step. The networks see the features standardised, with values beyond 3
+    standard deviations compressed logarithmically (a rare one-hot category
+    would otherwise standardise to values in the hundreds and outweigh every
+    other input); the returned rows are unchanged.
 
     Parameters
     ----------
@@ -304,12 +305,8 @@ default="features+label+loss"
         return self.task_module(n_features, n_classes)
 
     def _standardise(self, X):
-        # A one-hot column of a rare category standardises to values in the
-        # hundreds (kddcup: up to 700); such inputs saturate the networks and
-        # their float32 gradients underflow into denormal numbers, which made
-        # one epoch 20 to 60 times slower. Clipping keeps the rows apart.
-        standardised = np.clip((X - self.feature_mean_) / self.feature_scale_, -_CLIP, _CLIP)
-        return torch.as_tensor(standardised, dtype=torch.float32)
+        standardised = (X - self.feature_mean_) / self.feature_scale_
+        return torch.as_tensor(_compress_tails(standardised), dtype=torch.float32)
 
     def score_samples(self, X, y=None):
         """Selection probability ``p`` of each row of `X`.
@@ -365,6 +362,20 @@ default="features+label+loss"
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _compress_tails(Z):
+    """Keep ``|z| <= 3`` as it is and grow only logarithmically beyond.
+
+    A one-hot column of a rare category standardises to values in the
+    hundreds (kddcup: up to 700), and one such value then outweighs all other
+    inputs of a row in the first layer of both networks. Unlike clipping, this
+    keeps the order of the outlying values, which on shuttle mark its rarest
+    classes.
+    """
+    magnitude = np.abs(Z)
+    compressed = _TAIL + np.log1p(np.maximum(magnitude - _TAIL, 0.0))
+    return np.where(magnitude > _TAIL, np.sign(Z) * compressed, Z)
 
 
 def _safe_scale(scale):
