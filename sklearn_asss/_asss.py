@@ -373,9 +373,10 @@ def _compress_tails(Z):
     keeps the order of the outlying values, which on shuttle mark its rarest
     classes.
     """
-    magnitude = np.abs(Z)
-    compressed = _TAIL + np.log1p(np.maximum(magnitude - _TAIL, 0.0))
-    return np.where(magnitude > _TAIL, np.sign(Z) * compressed, Z)
+    tails = np.abs(Z) > _TAIL
+    Z = Z.copy()
+    Z[tails] = np.sign(Z[tails]) * (_TAIL + np.log1p(np.abs(Z[tails]) - _TAIL))
+    return Z
 
 
 def _safe_scale(scale):

@@ -308,3 +308,15 @@ def test_rarest_kddcup_classes_survive(data_dir):
     assert set(y_res) == set(y[rows])
     assert min(counts) == 2 and sorted(counts)[1] == 3
     assert sampler.sampling_strategy_[names[np.argmin(counts)]] == 1
+
+
+def test_tail_compression_is_monotone_and_leaves_the_bulk_alone():
+    from sklearn_asss._asss import _compress_tails
+
+    z = np.linspace(-700, 700, 2001)
+    compressed = _compress_tails(z)
+    assert np.all(np.diff(compressed) > 0)  # the order of outlying values is kept
+    inside = np.abs(z) <= 3
+    np.testing.assert_array_equal(compressed[inside], z[inside])
+    assert np.abs(compressed).max() < 10
+    assert z.max() == 700  # the input is left unchanged
