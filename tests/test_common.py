@@ -1,6 +1,5 @@
 """scikit-learn's and imbalanced-learn's estimator checks on every public sampler."""
 
-import pytest
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
