@@ -5,7 +5,7 @@ Usage::
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_noise.py [--noise 0.2]
 
 On shuttle's original training split (43,500 rows), flips `--noise` of the
-labels to another class at random, fits ``ASSSSampler`` with its default
+labels to another class at random (the benchmark command's `flip_labels`), fits ``ASSSSampler`` with its default
 settings for each objective, and reports the ROC AUC of ``1 - p`` for "is
 flipped" and the share of flipped rows in the kept 30% for each ``selection``
 (uniform random sampling keeps the noise rate itself).
@@ -19,6 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 from sklearn_asss import ASSSSampler
 from sklearn_asss._selection import select_sample, select_stratified, select_top
+from sklearn_asss.benchmark._protocol import flip_labels
 from sklearn_asss.datasets import load_shuttle
 
 RETRIEVAL = {
@@ -28,16 +29,6 @@ RETRIEVAL = {
 }
 
 
-def flip_labels(y, rate, random_state):
-    """Move `rate` of the labels to another class, uniformly; return labels and mask."""
-    classes = np.unique(y)
-    flipped = random_state.rand(len(y)) < rate
-    offsets = random_state.randint(1, len(classes), size=len(y))
-    positions = np.searchsorted(classes, y)
-    noisy = np.where(flipped, classes[(positions + offsets) % len(classes)], y)
-    return noisy, flipped
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--noise", type=float, default=0.2)
@@ -45,7 +36,7 @@ def main():
     args = parser.parse_args()
 
     X, y = load_shuttle(subset="train", return_X_y=True)
-    noisy, flipped = flip_labels(y, args.noise, np.random.RandomState(args.seed))
+    noisy, flipped = flip_labels(y, len(np.unique(y)), args.noise, np.random.RandomState(args.seed))
     print(f"shuttle train split: {len(y)} rows, {flipped.mean():.1%} of labels flipped")
     print("| objective | AUC of 1-p for flipped | mean p | fit time (s) | "
           "flipped kept: top | sample | stratified |")

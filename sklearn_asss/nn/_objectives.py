@@ -37,19 +37,19 @@ def expected_error(logits, y):
     return 1.0 - torch.softmax(logits, dim=1).gather(1, y.unsqueeze(1)).squeeze(1)
 
 
-def lookahead_validation_loss(
-    module, X, y, weights, X_val, y_val, *, lookahead_lr, val_loss="error"
-):
+def lookahead_validation_loss(module, X, y, weights, X_val, y_val, *, lookahead_lr):
     """The bi-level objective of equation (1), one inner step deep.
 
     Takes one SGD step of the task network on the batch weighted by the
     relaxed selection ``weights`` (normalised to sum to one, as in
-    learning-to-reweight), keeping the graph, and returns the unweighted loss
-    of the updated network on an independent batch ``(X_val, y_val)``. Its
-    gradient with respect to the weights is, to first order,
-    ``-lookahead_lr * <grad CE_i, grad L_val>``: a row gains weight when
-    learning from it lowers the loss on other rows, and loses weight when it
-    pulls the model against them (a mislabeled row does).
+    learning-to-reweight), keeping the graph, and returns the mean
+    :func:`expected_error` of the updated network on an independent batch
+    ``(X_val, y_val)``. Its gradient with respect to the weights is, to first
+    order, ``-lookahead_lr * <grad CE_i, grad L_val>``: a row gains weight
+    when learning from it lowers the error on other rows, and loses weight
+    when it pulls the model against them (a mislabeled row does). The
+    expected error is bounded, so the mislabeled rows of the independent
+    batch cannot dominate ``grad L_val`` as they do with cross-entropy.
     """
     params = dict(module.named_parameters())
     inner = per_sample_cross_entropy(functional_call(module, params, (X,)), y)
@@ -59,10 +59,7 @@ def lookahead_validation_loss(
         name: value - lookahead_lr * grad
         for (name, value), grad in zip(params.items(), grads)
     }
-    val_logits = functional_call(module, updated, (X_val,))
-    if val_loss == "error":
-        return expected_error(val_logits, y_val).mean()
-    return per_sample_cross_entropy(val_logits, y_val).mean()
+    return expected_error(functional_call(module, updated, (X_val,)), y_val).mean()
 
 
 def standardised_weight_gradient(loss, weights):
