@@ -3,15 +3,17 @@
 Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_retention.py \
-        --dataset shuttle --objective bilevel --cv 5
+        --dataset shuttle --objective bilevel --cv 5 --seeds 0 1 2
 
 For each fold of a stratified k-fold split: standardise on the training fold,
 fit ``ASSSSampler`` once (defaults, keep_ratio 0.3, the given objective), and
-retrieve a subset from its ``p`` with each ``selection`` rule
-("top", "sample", "stratified") under the same per-class budgets; train the
-same 3-layer MLP (``fit_task_classifier``, 20 epochs, the fold's seed) on each
-subset, on a stratified random 30% and on the whole fold; report the mean PRR
-(metric on the subset / metric on the full fold) over the folds.
+retrieve subsets from its ``p`` with each ``selection`` rule under the same
+per-class budgets, once per draw seed; draw a stratified random 30% with the
+same seeds; train the same 3-layer MLP (``fit_task_classifier``, 20 epochs,
+the fold's seed) on each subset and on the whole fold. Reports the PRR
+(metric on the subset / metric on the full fold), mean over folds and seeds,
+and the mean paired difference to random (same fold, same seed) with its
+standard error.
 """
 
 import argparse
@@ -22,16 +24,11 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import ASSSSampler, RandomSampler
-from sklearn_asss._selection import select_sample, select_stratified, select_top
 from sklearn_asss.datasets import load_connect4, load_shuttle
 from sklearn_asss.nn import fit_task_classifier
 
 LOADERS = {"shuttle": load_shuttle, "connect-4": load_connect4}
-RETRIEVAL = {
-    "top": lambda p, y, b, rng: select_top(p, y, b),
-    "sample": select_sample,
-    "stratified": select_stratified,
-}
+SELECTIONS = ["clustered", "top", "sample", "stratified"]
 
 
 def main():
@@ -40,6 +37,7 @@ def main():
     parser.add_argument("--objective", choices=["bilevel", "paper"], default="bilevel")
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="draw seeds")
     args = parser.parse_args()
 
     X, y = LOADERS[args.dataset](return_X_y=True)
@@ -60,24 +58,35 @@ def main():
             return np.array([accuracy_score(y[test], pred), f1_score(y[test], pred, average="macro")])
 
         full = scores(np.arange(len(train)))
-        subsets = {"random": RandomSampler(random_state=fold).fit(X_train, y_train).sample_indices_}
         sampler = ASSSSampler(objective=args.objective, random_state=fold).fit(X_train, y_train)
-        for name, rule in RETRIEVAL.items():
-            subsets[f"asss {args.objective} {name}"] = rule(
-                sampler.selection_scores_, y_train, sampler.class_budgets_,
-                np.random.RandomState(fold),
-            )
-        for name, rows in subsets.items():
-            prr.setdefault(name, []).append(scores(rows) / full)
+        X_std = sampler._standardise(X_train)
+        for seed in args.seeds:
+            draw = fold + 100 * seed
+            subsets = {"random": RandomSampler(random_state=draw).fit(X_train, y_train).sample_indices_}
+            for rule in SELECTIONS:
+                subsets[f"asss {args.objective} {rule}"] = sampler.set_params(selection=rule)._retrieve(
+                    X_std, sampler.selection_scores_, y_train, sampler.class_budgets_,
+                    np.random.RandomState(draw),
+                )
+            for name, rows in subsets.items():
+                prr.setdefault(name, []).append(scores(rows) / full)
         print(f"fold {fold}: full accuracy {full[0]:.4f}, macro F1 {full[1]:.4f}", flush=True)
 
-    print(f"\n{args.dataset}, {args.cv}-fold CV, keep_ratio 0.3, mean (std) PRR over folds")
-    print("| subset | accuracy PRR | macro-F1 PRR |\n|---|---|---|")
+    print(
+        f"\n{args.dataset}, {args.cv}-fold CV x draw seeds {args.seeds}, keep_ratio 0.3: "
+        "PRR mean (std) over folds and seeds; paired difference to random, mean (standard error)"
+    )
+    print("| subset | accuracy PRR | macro-F1 PRR | Δ accuracy | Δ macro F1 |\n|---|---|---|---|---|")
+    random = np.array(prr["random"])
     for name, values in prr.items():
         values = np.array(values)
         mean, std = values.mean(axis=0), values.std(axis=0)
-        print(f"| {name} | {mean[0]:.4f} ({std[0]:.4f}) | {mean[1]:.4f} ({std[1]:.4f}) |")
-
+        diff = values - random
+        se = diff.std(axis=0, ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.zeros(2)
+        print(
+            f"| {name} | {mean[0]:.4f} ({std[0]:.4f}) | {mean[1]:.4f} ({std[1]:.4f}) "
+            f"| {diff[:, 0].mean():+.4f} ({se[0]:.4f}) | {diff[:, 1].mean():+.4f} ({se[1]:.4f}) |"
+        )
 
 if __name__ == "__main__":
     main()

@@ -9,15 +9,23 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseSubsampler, Substitution, _subsampler_docstring
-from ._selection import select_sample, select_stratified, select_top
+from ._selection import (
+    select_sample,
+    select_sample_in_clusters,
+    select_stratified,
+    select_top,
+)
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
 from .nn._utils import seeded_torch, torch_seed
+from .samplers._kmeans import cluster_rows
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
 # standardised values beyond this many standard deviations are compressed logarithmically
 _TAIL = 3.0
+# selection="clustered": about this many kept rows per K-means cluster
+_ROWS_PER_CLUSTER = 5
 
 
 @Substitution(**_subsampler_docstring)
@@ -74,11 +82,19 @@ class ASSSSampler(BaseSubsampler):
     objective : {{"bilevel", "paper"}}, default="bilevel"
         The selector's loss, see above.
 
-    selection : {{"top", "sample", "stratified"}}, default="sample"
+    selection : {{"sample", "clustered", "top", "stratified"}}, default="sample"
         How the subset is retrieved from :math:`p`, within each class budget:
-        ``"top"`` keeps the highest :math:`p` (the paper's top-M);
         ``"sample"`` draws rows without replacement in proportion to
-        :math:`p` (Gumbel top-k); ``"stratified"`` drops the lowest tenth of
+        :math:`p` (Gumbel top-k); ``"clustered"`` splits each class into K-means clusters (one per
+        five rows to keep, on the standardised features the networks see),
+        gives each cluster a share of the class budget in proportion to its
+        rows, and draws within each cluster in proportion to :math:`p`: the
+        selector decides which rows of a neighbourhood are kept, the
+        clusters keep the subset spread over the whole class; a cluster
+        whose mean :math:`p` is below a tenth of its class's mean (a clump of
+        rows the selector rejects, such as rows carrying another class's
+        label) gets its share cut in proportion; ``"top"`` keeps the highest
+        :math:`p` (the paper's top-M); ``"stratified"`` drops the lowest tenth of
         :math:`p` (likely label noise) and draws evenly across the rest of
         its range.
 
@@ -175,7 +191,7 @@ default="features+label+loss"
     _parameter_constraints: dict = {
         **BaseSubsampler._parameter_constraints,
         "objective": [StrOptions({"bilevel", "paper"})],
-        "selection": [StrOptions({"top", "sample", "stratified"})],
+        "selection": [StrOptions({"clustered", "top", "sample", "stratified"})],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "initial_temperature": [Interval(Real, 0, None, closed="neither")],
@@ -254,9 +270,12 @@ default="features+label+loss"
         if self.objective == "paper":
             self.net_.check_collapse(_COLLAPSE_THRESHOLD)
         self.selection_scores_ = self.net_.selection_probabilities(X_std, y_long)
-        return self._retrieve(self.selection_scores_, y_encoded, budgets, random_state)
+        return self._retrieve(X_std, self.selection_scores_, y_encoded, budgets, random_state)
 
-    def _retrieve(self, p, y_encoded, budgets, random_state):
+    def _retrieve(self, X_std, p, y_encoded, budgets, random_state):
+        if self.selection == "clustered":
+            clusters = _clusters_per_class(X_std.numpy(), y_encoded, budgets, random_state)
+            return select_sample_in_clusters(p, y_encoded, clusters, budgets, random_state)
         if self.selection == "top":
             return select_top(p, y_encoded, budgets)
         if self.selection == "sample":
@@ -362,6 +381,19 @@ default="features+label+loss"
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _clusters_per_class(X, y_encoded, budgets, random_state):
+    """K-means cluster of every row, clustering each class on its own (labels unique overall)."""
+    clusters = np.empty(len(X), dtype=np.intp)
+    offset = 0
+    for c, budget in enumerate(budgets):
+        rows = np.flatnonzero(y_encoded == c)
+        n_clusters = -(-int(budget) // _ROWS_PER_CLUSTER)
+        labels, _, n_used = cluster_rows(X[rows], n_clusters, random_state)
+        clusters[rows] = labels + offset
+        offset += n_used
+    return clusters
 
 
 def _compress_tails(Z):

