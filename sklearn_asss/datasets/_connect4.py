@@ -2,8 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
 
+from ._bunch import _loader_output
 from ._home import _data_file
 
 FILENAME = "connect-4.data.gz"
@@ -117,24 +117,22 @@ def load_connect4(
         bad = sorted(set(raw["class"][codes < 0]))
         raise ValueError(f"{path}: unexpected classes {bad}; expected win, loss, draw.")
     target = pd.Series(codes.astype(np.int64), name="class")
+    frame = None
     if as_frame:
         data, feature_names = cells.astype(str), list(FEATURE_NAMES)
         frame = pd.concat([data, target], axis=1)
     else:
         data, feature_names = _encode(cells.to_numpy(dtype=str), encoding)
         target = target.to_numpy()
-    if return_X_y:
-        return data, target
-    bunch = Bunch(
-        data=data,
-        target=target,
+    return _loader_output(
+        data,
+        target,
+        return_X_y=return_X_y,
+        frame=frame,
         target_names=TARGET_NAMES.copy(),
         feature_names=feature_names,
         DESCR=DESCR,
     )
-    if as_frame:
-        bunch.frame = frame
-    return bunch
 
 
 def _encode(cells, encoding):

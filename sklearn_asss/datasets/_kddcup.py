@@ -2,8 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
 
+from ._bunch import _loader_output
 from ._home import _data_file, get_data_home
 
 FILENAMES = {"train": "kddcup.data_10_percent.gz", "test": "kddcup.corrected.gz"}
@@ -183,18 +183,15 @@ def load_kddcup99(
         data, feature_names = _one_hot(frame)
         target = target.to_numpy(dtype=object)
         full = None
-    if return_X_y:
-        return data, target
-    bunch = Bunch(
-        data=data,
-        target=target,
+    return _loader_output(
+        data,
+        target,
+        return_X_y=return_X_y,
+        frame=full,
         target_names=target_names,
         feature_names=feature_names,
         DESCR=DESCR,
     )
-    if as_frame:
-        bunch.frame = full
-    return bunch
 
 
 def _read_frame(data_home, subset, download_if_missing):

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
 
+from ._bunch import _loader_output
 from ._home import _data_file
 
 FILENAME = "shuttle.csv.gz"
@@ -107,23 +107,21 @@ def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=Fal
     split = raw["split"].to_numpy(dtype=object)
     data = raw[FEATURE_NAMES].astype(np.float64)
     target = (raw["class"].astype(np.int64) - 1).rename("class")
+    frame = None
     if as_frame:
         frame = pd.concat([data, target], axis=1)
     else:
         data, target = data.to_numpy(), target.to_numpy()
-    if return_X_y:
-        return data, target
-    bunch = Bunch(
-        data=data,
-        target=target,
+    return _loader_output(
+        data,
+        target,
+        return_X_y=return_X_y,
+        frame=frame,
         target_names=TARGET_NAMES.copy(),
         feature_names=list(FEATURE_NAMES),
         split=split,
         DESCR=DESCR,
     )
-    if as_frame:
-        bunch.frame = frame
-    return bunch
 
 
 __all__ = ["load_shuttle"]
