@@ -71,6 +71,23 @@ def test_select_sample_in_clusters_draws_by_p_within_a_cluster():
     assert np.mean(p[kept] == 0.9) > 0.9
 
 
+def test_select_sample_in_clusters_pools_isolated_rows_instead_of_passing_them_over():
+    # ten clusters of 18 rows (share 5.4 each) and ten isolated rows (share 0.3
+    # each): rounded cluster by cluster, the larger remainders of the big
+    # clusters would take every leftover row and no isolated row would be kept
+    y = np.zeros(190, int)
+    clusters = np.r_[np.repeat(np.arange(10), 18), np.arange(10, 20)]
+    isolated = clusters >= 10
+    p = np.where(isolated, 0.9, 0.1)
+    kept = select_sample_in_clusters(p, y, clusters, np.array([57]), np.random.RandomState(0))
+    assert len(kept) == 57
+    assert isolated[kept].sum() == 3  # the pool of ten keeps its share, 10 * 57 / 190
+    never_pooled = select_sample_in_clusters(
+        p, y, clusters, np.array([57]), np.random.RandomState(0), min_share=0.0
+    )
+    assert isolated[never_pooled].sum() == 0
+
+
 def test_select_sample_in_clusters_cuts_clusters_the_selector_rejects():
     # cluster 2 (rows of another class's region, say) has a mean p of 1/20 of the class's
     y = np.zeros(300, int)

@@ -86,8 +86,7 @@ plt.show()
 # gap is what learning the selection is worth on these data. ASSS lines that
 # coincide mean the sparsity weight did not change the subset: in a few epochs
 # at the default ``selector_lr`` the selector moves ``p`` only a little, and a
-# ``selection="sample"`` draw from nearly equal ``p`` is mostly the same random
-# draw whatever the weight (use more epochs before reading anything into
-# ``sparsity_weight``). With three folds
-# of a small data set the error bars are wide; differences within them are
-# not evidence.
+# draw from nearly equal ``p`` is mostly the same draw whatever the weight
+# (use more epochs before reading anything into ``sparsity_weight``). With
+# three folds of a small data set the error bars are wide; differences within
+# them are not evidence.

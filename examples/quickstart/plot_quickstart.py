@@ -43,11 +43,11 @@ print(f"selection probabilities: min {sampler.selection_scores_.min():.3f}, "
 # %%
 # Every class keeps its share of the budget (at least one row), so no class
 # vanishes from the subset. Within each class, the rows are chosen by their
-# ``p`` as the parameter ``selection`` says: the default ``"sample"`` draws
-# in proportion to ``p``; ``"clustered"`` does so inside K-means clusters of
-# the class, each cluster keeping its share; ``"top"`` keeps the highest ``p``
-# (the paper's rule); ``"stratified"`` covers the range of ``p`` after
-# dropping its lowest tenth.
+# ``p`` as the parameter ``selection`` says: the default ``"clustered"``
+# draws in proportion to ``p`` inside K-means clusters of the class, each
+# cluster keeping its share; ``"sample"`` draws in proportion to ``p`` over
+# the whole class; ``"top"`` keeps the highest ``p`` (the paper's rule);
+# ``"stratified"`` covers the range of ``p`` after dropping its lowest tenth.
 #
 # Train on the subset
 # -------------------
