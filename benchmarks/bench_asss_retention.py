@@ -64,7 +64,8 @@ def main():
             draw = fold + 100 * seed
             subsets = {"random": RandomSampler(random_state=draw).fit(X_train, y_train).sample_indices_}
             for rule in SELECTIONS:
-                subsets[f"asss {args.objective} {rule}"] = sampler.set_params(selection=rule)._retrieve(
+                sampler.set_params(selection=rule)
+                subsets[f"asss {args.objective} {rule}"] = sampler._retrieve(
                     X_std, sampler.selection_scores_, y_train, sampler.class_budgets_,
                     np.random.RandomState(draw),
                 )
@@ -87,6 +88,7 @@ def main():
             f"| {name} | {mean[0]:.4f} ({std[0]:.4f}) | {mean[1]:.4f} ({std[1]:.4f}) "
             f"| {diff[:, 0].mean():+.4f} ({se[0]:.4f}) | {diff[:, 1].mean():+.4f} ({se[1]:.4f}) |"
         )
+
 
 if __name__ == "__main__":
     main()
