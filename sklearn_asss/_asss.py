@@ -26,6 +26,8 @@ _COLLAPSE_THRESHOLD = 1e-2
 _TAIL = 3.0
 # selection="clustered": about this many kept rows per K-means cluster
 _ROWS_PER_CLUSTER = 5
+# selection="clustered": a class keeping fewer rows is drawn from as a whole, as by "sample"
+_MIN_ROWS_TO_CLUSTER = 50
 
 
 @Substitution(**_subsampler_docstring)
@@ -94,7 +96,10 @@ class ASSSSampler(BaseSubsampler):
         rows the selector rejects, such as rows carrying another class's
         label) gets its share cut in proportion, and the clusters too small
         for a share of two rows (isolated rows) are pooled per class and
-        drawn from together. ``"sample"`` draws rows without replacement in
+        drawn from together. A class keeping fewer than 50 rows is not
+        split: its few rows are drawn in proportion to :math:`p` over the
+        whole class, so they concentrate where the selector rates the class
+        highest instead of being spread a few to a cluster. ``"sample"`` draws rows without replacement in
         proportion to :math:`p` over the whole class (Gumbel top-k): it
         filters label noise harder, but on clean data it under-samples
         whole regions the selector rates low and retains less than a random
@@ -389,11 +394,23 @@ default="features+label+loss"
 
 
 def _clusters_per_class(X, y_encoded, budgets, random_state):
-    """K-means cluster of every row, clustering each class on its own (labels unique overall)."""
+    """K-means cluster of every row, clustering each class on its own (labels unique overall).
+
+    A class with a budget under ``_MIN_ROWS_TO_CLUSTER`` rows is one cluster.
+    On shuttle, spreading the 12 kept rows of its 40-row class over three
+    clusters (4 each, one of them the rows the selector rates lowest) cost
+    that class 7.5 points of F1 against a random draw over 100 draws, while
+    the draw by p over the class, which concentrates on its high-p rows,
+    was level with random.
+    """
     clusters = np.empty(len(X), dtype=np.intp)
     offset = 0
     for c, budget in enumerate(budgets):
         rows = np.flatnonzero(y_encoded == c)
+        if budget < _MIN_ROWS_TO_CLUSTER:
+            clusters[rows] = offset
+            offset += 1
+            continue
         n_clusters = -(-int(budget) // _ROWS_PER_CLUSTER)
         labels, _, n_used = cluster_rows(X[rows], n_clusters, random_state)
         clusters[rows] = labels + offset

@@ -93,6 +93,29 @@ def test_selection_clustered_keeps_each_region_of_a_class_in_proportion():
     assert kept_per_blob[3] == 40
 
 
+def test_selection_clustered_draws_a_class_with_a_small_budget_by_p_over_the_whole_class():
+    # each class is two far apart blobs of equal size, one rated 0.9 by p, the other 0.1
+    rng = np.random.RandomState(0)
+    sizes = [500, 500, 50, 50]
+    centers = np.array([[0.0, 0.0], [12.0, 0.0], [0.0, 12.0], [12.0, 12.0]])
+    X = np.vstack([c + rng.normal(size=(n, 2)) for c, n in zip(centers, sizes)])
+    blob = np.repeat(np.arange(4), sizes)
+    y = blob // 2
+    p = np.where(blob % 2 == 0, 0.9, 0.1)
+    sampler = ASSSSampler(selection="clustered").set_params(**QUICK)
+    sampler.feature_mean_, sampler.feature_scale_ = X.mean(axis=0), X.std(axis=0)
+    budgets = np.array([300, 20])
+    kept = sampler._retrieve(
+        sampler._standardise(X), p, y, budgets, np.random.RandomState(0)
+    )
+    kept_per_blob = np.bincount(blob[kept], minlength=4)
+    # 300 rows to keep: clusters keep both blobs in proportion to their size
+    np.testing.assert_allclose(kept_per_blob[:2], [150, 150], atol=10)
+    # 20 rows to keep: drawn by p over the class, so mostly from its high-p blob
+    assert kept_per_blob[2] >= 16
+    assert kept_per_blob.sum() == 320
+
+
 def test_history_records_losses_mean_p_and_an_annealed_temperature(fitted):
     history = fitted.history_
     assert len(history) == 3
