@@ -75,7 +75,8 @@ def main():
 
     print(
         f"\n{args.dataset}, {args.cv}-fold CV x draw seeds {args.seeds}, keep_ratio 0.3: "
-        "PRR mean (std) over folds and seeds; paired difference to random, mean (standard error)"
+        "PRR mean (std) over folds and seeds; "
+        "paired difference to random in PRR points, mean (standard error)"
     )
     print("| subset | accuracy PRR | macro-F1 PRR | Δ accuracy | Δ macro F1 |\n|---|---|---|---|---|")
     random = np.array(prr["random"])
@@ -86,7 +87,8 @@ def main():
         se = diff.std(axis=0, ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.zeros(2)
         print(
             f"| {name} | {mean[0]:.4f} ({std[0]:.4f}) | {mean[1]:.4f} ({std[1]:.4f}) "
-            f"| {diff[:, 0].mean():+.4f} ({se[0]:.4f}) | {diff[:, 1].mean():+.4f} ({se[1]:.4f}) |"
+            f"| {100 * diff[:, 0].mean():+.3f} ({100 * se[0]:.3f}) "
+            f"| {100 * diff[:, 1].mean():+.2f} ({100 * se[1]:.2f}) |"
         )
 
 
