@@ -99,11 +99,11 @@ class ASSSSampler(BaseSubsampler):
         drawn from together. A class keeping fewer than 50 rows is not
         split: its few rows are drawn in proportion to :math:`p` over the
         whole class, so they concentrate where the selector rates the class
-        highest instead of being spread a few to a cluster. ``"sample"`` draws rows without replacement in
-        proportion to :math:`p` over the whole class (Gumbel top-k): it
-        filters label noise harder, but on clean data it under-samples
-        whole regions the selector rates low and retains less than a random
-        draw; ``"top"`` keeps the highest :math:`p` (the paper's top-M);
+        highest instead of being spread a few to a cluster. ``"sample"``
+        draws rows without replacement in proportion to :math:`p` over the
+        whole class (Gumbel top-k): it filters label noise harder, but on
+        clean data it under-samples whole regions the selector rates low and
+        retains less than a random draw; ``"top"`` keeps the highest :math:`p` (the paper's top-M);
         ``"stratified"`` drops the lowest tenth of :math:`p` (likely label
         noise) and draws evenly across the rest of its range. The
         measurements behind the default are in the user guide.
