@@ -103,10 +103,11 @@ class ASSSSampler(BaseSubsampler):
         draws rows without replacement in proportion to :math:`p` over the
         whole class (Gumbel top-k): it filters label noise harder, but on
         clean data it under-samples whole regions the selector rates low and
-        retains less than a random draw; ``"top"`` keeps the highest :math:`p` (the paper's top-M);
-        ``"stratified"`` drops the lowest tenth of :math:`p` (likely label
-        noise) and draws evenly across the rest of its range. The
-        measurements behind the default are in the user guide.
+        retains less than a random draw; ``"top"`` keeps the highest
+        :math:`p` (the paper's top-M); ``"stratified"`` drops the lowest
+        tenth of :math:`p` (likely label noise) and draws evenly across the
+        rest of its range. The measurements behind the default are in the
+        user guide.
 
     sparsity_weight : float, default=1.0
         :math:`\lambda`: weight of the sparsity penalty
@@ -408,11 +409,10 @@ def _clusters_per_class(X, y_encoded, budgets, random_state):
     for c, budget in enumerate(budgets):
         rows = np.flatnonzero(y_encoded == c)
         if budget < _MIN_ROWS_TO_CLUSTER:
-            clusters[rows] = offset
-            offset += 1
-            continue
-        n_clusters = -(-int(budget) // _ROWS_PER_CLUSTER)
-        labels, _, n_used = cluster_rows(X[rows], n_clusters, random_state)
+            labels, n_used = 0, 1
+        else:
+            n_clusters = -(-int(budget) // _ROWS_PER_CLUSTER)
+            labels, _, n_used = cluster_rows(X[rows], n_clusters, random_state)
         clusters[rows] = labels + offset
         offset += n_used
     return clusters

@@ -102,11 +102,10 @@ def test_selection_clustered_draws_a_class_with_a_small_budget_by_p_over_the_who
     blob = np.repeat(np.arange(4), sizes)
     y = blob // 2
     p = np.where(blob % 2 == 0, 0.9, 0.1)
-    sampler = ASSSSampler(selection="clustered").set_params(**QUICK)
-    sampler.feature_mean_, sampler.feature_scale_ = X.mean(axis=0), X.std(axis=0)
+    X_std = torch.as_tensor((X - X.mean(axis=0)) / X.std(axis=0), dtype=torch.float32)
     budgets = np.array([300, 20])
-    kept = sampler._retrieve(
-        sampler._standardise(X), p, y, budgets, np.random.RandomState(0)
+    kept = ASSSSampler(selection="clustered")._retrieve(
+        X_std, p, y, budgets, np.random.RandomState(0)
     )
     kept_per_blob = np.bincount(blob[kept], minlength=4)
     # 300 rows to keep: clusters keep both blobs in proportion to their size
