@@ -6,14 +6,16 @@ Usage::
         --dataset shuttle --objective bilevel --cv 5 --seeds 0 1 2
 
 For each fold of a stratified k-fold split: standardise on the training fold,
-fit ``ASSSSampler`` once (defaults, keep_ratio 0.3, the given objective), and
-retrieve subsets from its ``p`` with each ``selection`` rule under the same
-per-class budgets, once per draw seed; draw a stratified random 30% with the
-same seeds; train the same 3-layer MLP (``fit_task_classifier``, 20 epochs,
+fit ``ASSSSampler`` once (defaults, keep_ratio 0.3, the given objective and
+``min_samples_per_class``), and retrieve subsets from its ``p`` with each
+``selection`` rule under the same per-class budgets, once per draw seed; draw
+a stratified random 30% with the same seeds, once with the proportional
+budgets (uniform random) and once with the sampler's budgets (the same floor
+per class); train the same 3-layer MLP (``fit_task_classifier``, 20 epochs,
 the fold's seed) on each subset and on the whole fold. Reports the PRR
 (metric on the subset / metric on the full fold), mean over folds and seeds,
-and the mean paired difference to random (same fold, same seed) with its
-standard error.
+and the mean paired differences (same fold, same seed), with their standard
+errors, to uniform random and to random with the same floor.
 """
 
 import argparse
@@ -29,6 +31,7 @@ from sklearn_asss.nn import fit_task_classifier
 
 LOADERS = {"shuttle": load_shuttle, "connect-4": load_connect4}
 SELECTIONS = ["clustered", "top", "sample", "stratified"]
+SAME_FLOOR = "random, same floor"
 
 
 def main():
@@ -38,6 +41,10 @@ def main():
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="draw seeds")
+    parser.add_argument(
+        "--min-samples-per-class", type=int, default=None,
+        help="ASSSSampler's floor per class (default: its default)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     X, y = LOADERS[args.dataset](return_X_y=True)
@@ -58,11 +65,19 @@ def main():
             return np.array([accuracy_score(y[test], pred), f1_score(y[test], pred, average="macro")])
 
         full = scores(np.arange(len(train)))
-        sampler = ASSSSampler(objective=args.objective, random_state=fold).fit(X_train, y_train)
+        sampler = ASSSSampler(objective=args.objective, random_state=fold)
+        if args.min_samples_per_class is not None:
+            sampler.set_params(min_samples_per_class=args.min_samples_per_class)
+        sampler.fit(X_train, y_train)
         X_std = sampler._standardise(X_train)
+        floor = sampler.min_samples_per_class
         for seed in args.seeds:
             draw = fold + 100 * seed
-            subsets = {"random": RandomSampler(random_state=draw).fit(X_train, y_train).sample_indices_}
+            subsets = {
+                "random": RandomSampler(random_state=draw),
+                SAME_FLOOR: RandomSampler(min_samples_per_class=floor, random_state=draw),
+            }
+            subsets = {k: b.fit(X_train, y_train).sample_indices_ for k, b in subsets.items()}
             for rule in SELECTIONS:
                 sampler.set_params(selection=rule)
                 subsets[f"asss {args.objective} {rule}"] = sampler._retrieve(
@@ -74,23 +89,32 @@ def main():
         print(f"fold {fold}: full accuracy {full[0]:.4f}, macro F1 {full[1]:.4f}", flush=True)
 
     print(
-        f"\n{args.dataset}, {args.cv}-fold CV x draw seeds {args.seeds}, keep_ratio 0.3: "
-        "PRR mean (std) over folds and seeds; "
-        "paired difference to random in PRR points, mean (standard error)"
+        f"\n{args.dataset}, {args.cv}-fold CV x draw seeds {args.seeds}, keep_ratio 0.3, "
+        f"ASSS at least {floor} rows per class: PRR mean (std) over folds and seeds; "
+        "paired differences in PRR points, mean (standard error), to uniform random "
+        "and to random with the same floor"
     )
-    print("| subset | accuracy PRR | macro-F1 PRR | Δ accuracy | Δ macro F1 |\n|---|---|---|---|---|")
-    random = np.array(prr["random"])
+    print(
+        "| subset | accuracy PRR | macro-F1 PRR | Δ accuracy | Δ macro F1 "
+        "| Δ accuracy, same floor | Δ macro F1, same floor |\n|---|---|---|---|---|---|---|"
+    )
+    baselines = [np.array(prr["random"]), np.array(prr[SAME_FLOOR])]
     for name, values in prr.items():
         values = np.array(values)
         mean, std = values.mean(axis=0), values.std(axis=0)
-        diff = values - random
-        se = diff.std(axis=0, ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.zeros(2)
-        print(
-            f"| {name} | {mean[0]:.4f} ({std[0]:.4f}) | {mean[1]:.4f} ({std[1]:.4f}) "
-            f"| {100 * diff[:, 0].mean():+.3f} ({100 * se[0]:.3f}) "
-            f"| {100 * diff[:, 1].mean():+.2f} ({100 * se[1]:.2f}) |"
-        )
+        cells = [f"{mean[0]:.4f} ({std[0]:.4f})", f"{mean[1]:.4f} ({std[1]:.4f})"]
+        for baseline in baselines:
+            cells += _paired_differences(values - baseline)
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
+
+def _paired_differences(diff):
+    """Mean (standard error) of paired PRR differences, in points, accuracy then macro F1."""
+    se = diff.std(axis=0, ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.zeros(2)
+    return [
+        f"{100 * diff[:, 0].mean():+.3f} ({100 * se[0]:.3f})",
+        f"{100 * diff[:, 1].mean():+.2f} ({100 * se[1]:.2f})",
+    ]
 
 if __name__ == "__main__":
     main()

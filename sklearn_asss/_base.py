@@ -1,7 +1,7 @@
 """The one base class of every sampler of the package."""
 
 from abc import abstractmethod
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from imblearn.base import BaseSampler
@@ -18,9 +18,15 @@ _subsampler_docstring = {
     "keep_ratio": """keep_ratio : float, default=0.3
         Share of the rows kept, in ``(0, 1]``. The subset has
         ``round(keep_ratio * n_samples)`` rows (at least one per class), split
-        among the classes in proportion to their sizes with at least one row
-        for every class, so that no class vanishes (see
-        :func:`~sklearn_asss.class_budgets`).""",
+        among the classes in proportion to their sizes with at least
+        `min_samples_per_class` rows for every class, so that no class
+        vanishes (see :func:`~sklearn_asss.class_budgets`).""",
+    "min_samples_per_class": """min_samples_per_class : int, default=1
+        Rows every class keeps at least (all of its rows when it has fewer),
+        taken from the largest classes. Capped at ``n_kept // n_classes`` so
+        that the floors fit in the budget. The default keeps the proportional
+        split of a stratified draw, with one row for a class whose share
+        rounds to zero.""",
     "random_state": """random_state : int, RandomState instance or None, default=None
         Controls every random draw of the sampler. Pass an int for results
         that are reproducible across calls: the same seed gives the same
@@ -65,11 +71,13 @@ class BaseSubsampler(BaseSampler):
 
     _parameter_constraints: dict = {
         "keep_ratio": [Interval(Real, 0, 1, closed="right")],
+        "min_samples_per_class": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, keep_ratio=0.3, random_state=None):
+    def __init__(self, *, keep_ratio=0.3, min_samples_per_class=1, random_state=None):
         self.keep_ratio = keep_ratio
+        self.min_samples_per_class = min_samples_per_class
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -121,7 +129,9 @@ class BaseSubsampler(BaseSampler):
         X_valid, y_encoded = self._validate_training_data(X, y)
         counts = np.bincount(y_encoded, minlength=len(self.classes_))
         self.class_budgets_ = class_budgets(
-            counts, n_to_keep(len(y_encoded), len(counts), self.keep_ratio)
+            counts,
+            n_to_keep(len(y_encoded), len(counts), self.keep_ratio),
+            self.min_samples_per_class,
         )
         # imbalanced-learn's fitted attribute: the number of rows kept per class
         self.sampling_strategy_ = dict(zip(self.classes_.tolist(), self.class_budgets_.tolist()))

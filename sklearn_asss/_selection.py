@@ -13,14 +13,15 @@ def n_to_keep(n_samples, n_classes, keep_ratio):
     return int(min(n_samples, max(n_classes, round(keep_ratio * n_samples))))
 
 
-def class_budgets(class_counts, n_keep):
+def class_budgets(class_counts, n_keep, min_per_class=1):
     """Split ``n_keep`` rows among classes in proportion to their sizes.
 
     The rule shared by every sampler: each class gets its proportional share
     ``n_keep * n_c / n`` rounded by the largest-remainder method, so the
-    budgets add up to exactly ``n_keep``; then every class gets at least one
-    row (no class vanishes from the subset). The rows that floor costs are
-    taken from the classes with the largest budgets.
+    budgets add up to exactly ``n_keep``; then every class gets at least
+    ``min(n_c, min_per_class, n_keep // n_classes)`` rows, and at least one
+    (no class vanishes from the subset). The rows that floor costs are taken
+    from the classes with the largest budgets above their floor.
 
     Parameters
     ----------
@@ -28,12 +29,24 @@ def class_budgets(class_counts, n_keep):
         Number of training rows of each class (all positive).
     n_keep : int
         Total number of rows to keep, ``n_classes <= n_keep <= class_counts.sum()``.
+    min_per_class : int, default=1
+        Rows every class keeps at least, when it has them. Capped at
+        ``n_keep // n_classes``, so that the floors always fit in the budget.
 
     Returns
     -------
     budgets : ndarray of shape (n_classes,)
         Rows to keep per class, ``1 <= budgets <= class_counts``, summing to
         ``n_keep``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_asss import class_budgets
+    >>> class_budgets(np.array([9000, 800, 200]), 1000).tolist()
+    [900, 80, 20]
+    >>> class_budgets(np.array([9000, 800, 200]), 1000, min_per_class=50).tolist()
+    [870, 80, 50]
     """
     class_counts = np.asarray(class_counts, dtype=np.int64)
     n_total = class_counts.sum()
@@ -44,12 +57,13 @@ def class_budgets(class_counts, n_keep):
         # stable sort: ties go to the lower class index, so the rule is deterministic
         order = np.argsort(-(shares - budgets), kind="stable")
         budgets[order[:remainder]] += 1
-    budgets = np.minimum(np.maximum(budgets, 1), class_counts)
+    floors = np.minimum(class_counts, max(1, min(min_per_class, n_keep // len(class_counts))))
+    budgets = np.minimum(np.maximum(budgets, floors), class_counts)
     excess = budgets.sum() - n_keep
     while excess > 0:
-        # only reached when the floor of one row per class was raised for tiny classes
-        donor = np.argmax(budgets)
-        take = min(excess, budgets[donor] - 1)
+        # only reached when a floor was raised; the floors sum to at most n_keep
+        donor = np.argmax(budgets - floors)
+        take = min(excess, budgets[donor] - floors[donor])
         budgets[donor] -= take
         excess -= take
     return budgets

@@ -32,6 +32,28 @@ def test_class_budgets_floor_keeps_tiny_classes_and_takes_from_largest():
     assert budgets.tolist() == [2998, 1, 1]
 
 
+@pytest.mark.parametrize("min_per_class", [1, 5, 50, 1000])
+@pytest.mark.parametrize(
+    "counts, n_keep", [([1000, 40, 8, 3], 300), ([500, 500], 10), ([90, 5, 5], 12)]
+)
+def test_class_budgets_floor_holds_and_fits_in_the_budget(counts, n_keep, min_per_class):
+    counts = np.array(counts)
+    budgets = class_budgets(counts, n_keep, min_per_class)
+    assert budgets.sum() == n_keep
+    assert np.all(budgets <= counts)
+    floor = np.minimum(counts, max(1, min(min_per_class, n_keep // len(counts))))
+    assert np.all(budgets >= floor)
+
+
+def test_class_budgets_floor_is_paid_by_the_largest_class():
+    # shuttle's training folds: the classes of 40, 8 and 10 rows keep all of them
+    counts = np.array([36469, 40, 137, 7122, 2614, 8, 10])
+    budgets = class_budgets(counts, 13920, min_per_class=50)
+    proportional = class_budgets(counts, 13920)
+    assert budgets.tolist() == [10891, 40, 50, 2137, 784, 8, 10]
+    np.testing.assert_array_equal(budgets[3:5], proportional[3:5])
+
+
 def test_n_to_keep_rounds_and_keeps_one_per_class():
     assert n_to_keep(1000, 3, 0.3) == 300
     assert n_to_keep(10, 5, 0.1) == 5

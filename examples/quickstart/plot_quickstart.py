@@ -41,8 +41,10 @@ print(f"selection probabilities: min {sampler.selection_scores_.min():.3f}, "
       f"max {sampler.selection_scores_.max():.3f}")
 
 # %%
-# Every class keeps its share of the budget (at least one row), so no class
-# vanishes from the subset. Within each class, the rows are chosen by their
+# Every class keeps its share of the budget, and at least
+# ``min_samples_per_class`` rows (50 by default, all of a smaller class's), so
+# no class vanishes from the subset and a rare class keeps enough rows to be
+# learned. Within each class, the rows are chosen by their
 # ``p`` as the parameter ``selection`` says: the default ``"clustered"``
 # draws in proportion to ``p`` inside K-means clusters of the class, each
 # cluster keeping its share; ``"sample"`` draws in proportion to ``p`` over

@@ -125,10 +125,14 @@ class CleanlabSampler(BaseSubsampler):
     """
 
     def __init__(
-        self, *, keep_ratio=0.3, cv=3, max_epochs=20, batch_size=256, device="cpu",
-        random_state=None,
+        self, *, keep_ratio=0.3, min_samples_per_class=1, cv=3, max_epochs=20,
+        batch_size=256, device="cpu", random_state=None,
     ):  # fmt: skip
-        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+        super().__init__(
+            keep_ratio=keep_ratio,
+            min_samples_per_class=min_samples_per_class,
+            random_state=random_state,
+        )
         self.cv = cv
         self.max_epochs = max_epochs
         self.batch_size = batch_size

@@ -33,6 +33,8 @@ class GradientMatchingSampler(WarmupScoringSampler):
     ----------
     {keep_ratio}
 
+    {min_samples_per_class}
+
     reference : {{"class", "full"}}, default="class"
         The gradient each row is compared with. ``"class"``: the mean
         gradient of the row's own class, which stays informative after
@@ -81,6 +83,7 @@ class GradientMatchingSampler(WarmupScoringSampler):
         self,
         *,
         keep_ratio=0.3,
+        min_samples_per_class=1,
         reference="class",
         warmup_epochs=2,
         hidden_layer_sizes=(128, 64),
@@ -92,6 +95,7 @@ class GradientMatchingSampler(WarmupScoringSampler):
     ):
         super().__init__(
             keep_ratio=keep_ratio,
+            min_samples_per_class=min_samples_per_class,
             warmup_epochs=warmup_epochs,
             hidden_layer_sizes=hidden_layer_sizes,
             batch_size=batch_size,

@@ -58,6 +58,8 @@ class KMeansSampler(BaseSubsampler):
     ----------
     {keep_ratio}
 
+    {min_samples_per_class}
+
     n_clusters : int or "auto", default="auto"
         Number of clusters of each class (or of the whole data with
         ``per_class=False``). ``"auto"``: as many clusters as rows to keep
@@ -124,6 +126,7 @@ class KMeansSampler(BaseSubsampler):
         self,
         *,
         keep_ratio=0.3,
+        min_samples_per_class=1,
         n_clusters="auto",
         per_class=True,
         batch_size=1024,
@@ -131,7 +134,11 @@ class KMeansSampler(BaseSubsampler):
         verbose=0,
         random_state=None,
     ):
-        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+        super().__init__(
+            keep_ratio=keep_ratio,
+            min_samples_per_class=min_samples_per_class,
+            random_state=random_state,
+        )
         self.n_clusters = n_clusters
         self.per_class = per_class
         self.batch_size = batch_size

@@ -25,6 +25,8 @@ class MarginSampler(WarmupScoringSampler):
     ----------
     {keep_ratio}
 
+    {min_samples_per_class}
+
     {warmup_parameters}
 
     {verbose}

@@ -63,6 +63,8 @@ class NNThinningSampler(BaseSubsampler):
     ----------
     {keep_ratio}
 
+    {min_samples_per_class}
+
     radius : float or None, default=None
         Thinning radius, in the units of `X` (scale `X` first: thinning is
         Euclidean). None searches a radius per class as described above.
@@ -128,6 +130,7 @@ class NNThinningSampler(BaseSubsampler):
         self,
         *,
         keep_ratio=0.3,
+        min_samples_per_class=1,
         radius=None,
         tol=0.01,
         max_iter=20,
@@ -135,7 +138,11 @@ class NNThinningSampler(BaseSubsampler):
         verbose=0,
         random_state=None,
     ):
-        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+        super().__init__(
+            keep_ratio=keep_ratio,
+            min_samples_per_class=min_samples_per_class,
+            random_state=random_state,
+        )
         self.radius = radius
         self.tol = tol
         self.max_iter = max_iter

@@ -16,11 +16,14 @@ class RandomSampler(BaseSubsampler):
     ----------
     {keep_ratio}
 
+    {min_samples_per_class}
+
     stratify : bool, default=True
         If True, each class keeps its proportional share (the per-class
         budgets). If False, the rows are drawn uniformly from the whole data
         set, except that a class the draw missed gets one random row in place
-        of a row of the largest class, so that no class vanishes.
+        of a row of the largest class, so that no class vanishes;
+        `min_samples_per_class` is then ignored.
 
     {random_state}
 
@@ -48,8 +51,14 @@ class RandomSampler(BaseSubsampler):
         "stratify": ["boolean"],
     }
 
-    def __init__(self, *, keep_ratio=0.3, stratify=True, random_state=None):
-        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+    def __init__(
+        self, *, keep_ratio=0.3, min_samples_per_class=1, stratify=True, random_state=None
+    ):
+        super().__init__(
+            keep_ratio=keep_ratio,
+            min_samples_per_class=min_samples_per_class,
+            random_state=random_state,
+        )
         self.stratify = stratify
 
     def _select(self, X, y_encoded, budgets, random_state):

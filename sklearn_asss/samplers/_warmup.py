@@ -78,6 +78,7 @@ class WarmupScoringSampler(BaseSubsampler):
         self,
         *,
         keep_ratio=0.3,
+        min_samples_per_class=1,
         warmup_epochs=2,
         hidden_layer_sizes=(128, 64),
         batch_size=256,
@@ -86,7 +87,11 @@ class WarmupScoringSampler(BaseSubsampler):
         verbose=0,
         random_state=None,
     ):
-        super().__init__(keep_ratio=keep_ratio, random_state=random_state)
+        super().__init__(
+            keep_ratio=keep_ratio,
+            min_samples_per_class=min_samples_per_class,
+            random_state=random_state,
+        )
         self.warmup_epochs = warmup_epochs
         self.hidden_layer_sizes = hidden_layer_sizes
         self.batch_size = batch_size

@@ -49,6 +49,20 @@ def test_kept_count_and_class_floor(sampler, keep_ratio, imbalanced):
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS, ids=IDS)
+def test_min_samples_per_class_raises_the_small_classes(sampler, imbalanced):
+    X, y = imbalanced
+    if not sampler.get_params().get("stratify", True):
+        pytest.skip("an unstratified random draw has no per-class budgets")
+    sampler = clone(sampler).set_params(keep_ratio=0.3, min_samples_per_class=20)
+    _, y_res = sampler.fit_resample(X, y)
+    counts = np.bincount(y_res, minlength=5)
+    # 45 rows would keep 14 by share; the classes of 3 and 2 rows keep all they have
+    np.testing.assert_array_equal(counts[2:], [20, 3, 2])
+    assert counts.sum() == 150
+    np.testing.assert_array_equal(counts, sampler.class_budgets_)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS, ids=IDS)
 def test_deterministic_under_random_state(sampler, imbalanced):
     X, y = imbalanced
     first = clone(sampler).fit(X, y).sample_indices_
