@@ -19,6 +19,7 @@ errors, to uniform random and to random with the same floor.
 """
 
 import argparse
+from collections import namedtuple
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
@@ -32,67 +33,36 @@ from sklearn_asss.nn import fit_task_classifier
 LOADERS = {"shuttle": load_shuttle, "connect-4": load_connect4}
 SELECTIONS = ["clustered", "top", "sample", "stratified"]
 SAME_FLOOR = "random, same floor"
+FoldData = namedtuple("FoldData", "X_train y_train X_test y_test")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=sorted(LOADERS), default="shuttle")
+    add_common_arguments(parser)
     parser.add_argument("--objective", choices=["bilevel", "paper"], default="bilevel")
-    parser.add_argument("--cv", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="draw seeds")
-    parser.add_argument(
-        "--min-samples-per-class", type=int, default=None,
-        help="ASSSSampler's floor per class (default: its default)",
-    )  # fmt: skip
     args = parser.parse_args()
 
-    X, y = LOADERS[args.dataset](return_X_y=True)
-    y = np.unique(y, return_inverse=True)[1]
-    n_classes = y.max() + 1
     prr = {}
-    folds = StratifiedKFold(args.cv, shuffle=True, random_state=0).split(X, y)
-    for fold, (train, test) in enumerate(folds):
-        scaler = StandardScaler().fit(X[train])
-        X_train, X_test = scaler.transform(X[train]), scaler.transform(X[test]).astype(np.float32)
-        y_train = y[train]
-
-        def scores(rows):
-            net = fit_task_classifier(
-                X_train[rows], y_train[rows], n_classes, seed=fold, max_epochs=args.epochs
-            )
-            pred = net.predict(X_test)
-            return np.array([accuracy_score(y[test], pred), f1_score(y[test], pred, average="macro")])
-
-        full = scores(np.arange(len(train)))
-        sampler = ASSSSampler(objective=args.objective, random_state=fold)
-        if args.min_samples_per_class is not None:
-            sampler.set_params(min_samples_per_class=args.min_samples_per_class)
-        sampler.fit(X_train, y_train)
-        X_std = sampler._standardise(X_train)
-        floor = sampler.min_samples_per_class
-        for seed in args.seeds:
-            draw = fold + 100 * seed
-            subsets = {
-                "random": RandomSampler(random_state=draw),
-                SAME_FLOOR: RandomSampler(min_samples_per_class=floor, random_state=draw),
-            }
-            subsets = {k: b.fit(X_train, y_train).sample_indices_ for k, b in subsets.items()}
+    for fold, data, scores in fold_scorers(args):
+        full = scores(np.arange(len(data.y_train)))
+        sampler, X_std = fit_sampler(args, fold, data, objective=args.objective)
+        for draw in draw_seeds(args, fold):
+            subsets = random_subsets(data, sampler.min_samples_per_class, draw)
             for rule in SELECTIONS:
                 sampler.set_params(selection=rule)
                 subsets[f"asss {args.objective} {rule}"] = sampler._retrieve(
-                    X_std, sampler.selection_scores_, y_train, sampler.class_budgets_,
+                    X_std, sampler.selection_scores_, data.y_train, sampler.class_budgets_,
                     np.random.RandomState(draw),
                 )
             for name, rows in subsets.items():
-                prr.setdefault(name, []).append(scores(rows) / full)
+                prr.setdefault(name, []).append(scores(rows)[:2] / full[:2])
         print(f"fold {fold}: full accuracy {full[0]:.4f}, macro F1 {full[1]:.4f}", flush=True)
 
     print(
         f"\n{args.dataset}, {args.cv}-fold CV x draw seeds {args.seeds}, keep_ratio 0.3, "
-        f"ASSS at least {floor} rows per class: PRR mean (std) over folds and seeds; "
-        "paired differences in PRR points, mean (standard error), to uniform random "
-        "and to random with the same floor"
+        f"ASSS at least {sampler.min_samples_per_class} rows per class: PRR mean (std) over "
+        "folds and seeds; paired differences in PRR points, mean (standard error), to uniform "
+        "random and to random with the same floor"
     )
     print(
         "| subset | accuracy PRR | macro-F1 PRR | Δ accuracy | Δ macro F1 "
@@ -106,6 +76,68 @@ def main():
         for baseline in baselines:
             cells += _paired_differences(values - baseline)
         print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def add_common_arguments(parser):
+    """The data set, CV, training and draw options every retention script shares."""
+    parser.add_argument("--dataset", choices=sorted(LOADERS), default="shuttle")
+    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="draw seeds")
+    parser.add_argument(
+        "--min-samples-per-class", type=int, default=None,
+        help="ASSSSampler's floor per class (default: its default)",
+    )  # fmt: skip
+
+
+def fold_scorers(args):
+    """Yield ``(fold, data, scores)`` per fold of a stratified split, standardised on the training fold.
+
+    ``scores(rows)`` trains the 3-layer MLP (the fold's seed) on those training rows
+    and returns ``[accuracy, macro F1, F1 of each class]`` on the test fold.
+    """
+    X, y = LOADERS[args.dataset](return_X_y=True)
+    y = np.unique(y, return_inverse=True)[1]
+    n_classes = y.max() + 1
+    folds = StratifiedKFold(args.cv, shuffle=True, random_state=0).split(X, y)
+    for fold, (train, test) in enumerate(folds):
+        scaler = StandardScaler().fit(X[train])
+        data = FoldData(scaler.transform(X[train]), y[train],
+                        scaler.transform(X[test]).astype(np.float32), y[test])  # fmt: skip
+
+        def scores(rows, data=data, fold=fold):
+            net = fit_task_classifier(
+                data.X_train[rows], data.y_train[rows], n_classes, seed=fold,
+                max_epochs=args.epochs,
+            )  # fmt: skip
+            pred = net.predict(data.X_test)
+            per_class = f1_score(data.y_test, pred, average=None, labels=np.arange(n_classes))
+            return np.r_[accuracy_score(data.y_test, pred), per_class.mean(), per_class]
+
+        yield fold, data, scores
+
+
+def fit_sampler(args, fold, data, **params):
+    """``ASSSSampler`` (defaults, `params`, the fold as seed) fitted on the fold; and its standardised rows."""
+    sampler = ASSSSampler(random_state=fold, **params)
+    if args.min_samples_per_class is not None:
+        sampler.set_params(min_samples_per_class=args.min_samples_per_class)
+    sampler.fit(data.X_train, data.y_train)
+    return sampler, sampler._standardise(data.X_train)
+
+
+def draw_seeds(args, fold):
+    """One random seed per draw, distinct across folds."""
+    return [fold + 100 * seed for seed in args.seeds]
+
+
+def random_subsets(data, floor, draw):
+    """Uniform random rows, and random rows under the budgets with `floor` rows per class."""
+    samplers = {
+        "random": RandomSampler(random_state=draw),
+        SAME_FLOOR: RandomSampler(min_samples_per_class=floor, random_state=draw),
+    }
+    return {name: s.fit(data.X_train, data.y_train).sample_indices_ for name, s in samplers.items()}
 
 
 def _paired_differences(diff):
