@@ -91,7 +91,7 @@ def add_common_arguments(parser):
 
 
 def fold_scorers(args):
-    """Yield ``(fold, data, scores)`` per fold of a stratified split, standardised on the training fold.
+    """Yield ``(fold, data, scores)`` per fold of a stratified split, standardised per fold.
 
     ``scores(rows)`` trains the 3-layer MLP (the fold's seed) on those training rows
     and returns ``[accuracy, macro F1, F1 of each class]`` on the test fold.
@@ -118,7 +118,7 @@ def fold_scorers(args):
 
 
 def fit_sampler(args, fold, data, **params):
-    """``ASSSSampler`` (defaults, `params`, the fold as seed) fitted on the fold; and its standardised rows."""
+    """Fit ``ASSSSampler`` (defaults and `params`, fold as seed); return it and the rows it saw."""
     sampler = ASSSSampler(random_state=fold, **params)
     if args.min_samples_per_class is not None:
         sampler.set_params(min_samples_per_class=args.min_samples_per_class)
