@@ -119,10 +119,9 @@ def fold_scorers(args):
 
 def fit_sampler(args, fold, data, **params):
     """Fit ``ASSSSampler`` (defaults and `params`, fold as seed); return it and the rows it saw."""
-    sampler = ASSSSampler(random_state=fold, **params)
     if args.min_samples_per_class is not None:
-        sampler.set_params(min_samples_per_class=args.min_samples_per_class)
-    sampler.fit(data.X_train, data.y_train)
+        params["min_samples_per_class"] = args.min_samples_per_class
+    sampler = ASSSSampler(random_state=fold, **params).fit(data.X_train, data.y_train)
     return sampler, sampler._standardise(data.X_train)
 
 

@@ -412,12 +412,14 @@ default="features+label+loss"
 def _clusters_per_class(X, y_encoded, budgets, random_state):
     """K-means cluster of every row, clustering each class on its own (labels unique overall).
 
-    A class with a budget under ``_MIN_ROWS_TO_CLUSTER`` rows is one cluster.
-    On shuttle, spreading the 12 kept rows of its 40-row class over three
-    clusters (4 each, one of them the rows the selector rates lowest) cost
-    that class 7.5 points of F1 against a random draw over 100 draws, while
-    the draw by p over the class, which concentrates on its high-p rows,
-    was level with random.
+    A class with a budget under ``_MIN_ROWS_TO_CLUSTER`` rows is one cluster;
+    under the default floor of 50 rows per class that only matters when the
+    floor is capped or lowered (a smaller class keeps all its rows). With
+    proportional budgets on shuttle, spreading the 12 kept rows of its 40-row
+    class over three clusters (4 each, one of them the rows the selector rates
+    lowest) cost that class 7.5 points of F1 against a random draw over 100
+    draws, while the draw by p over the class, which concentrates on its
+    high-p rows, was level with random.
     """
     clusters = np.empty(len(X), dtype=np.intp)
     offset = 0
