@@ -1,24 +1,44 @@
-"""The ASSS paper's experiment as one command: ``python -m sklearn_asss.benchmark``.
+"""The experiment layer: data-set and method registries, one runner, one report writer.
 
-:func:`run_benchmark` runs the cross-validated protocol and returns one row
-per fold and method; :func:`write_report` writes the Markdown table, the CSV
-files and the chart; :func:`main` is the command line.
+``python -m sklearn_asss.benchmark --config benchmarks/configs/<study>.toml``
+runs a study and writes its page; from Python::
+
+    from sklearn_asss.benchmark import Study, run_study, write_report
+    study = Study(datasets=["digits"], methods=["random", "kmeans"], keep_ratios=[0.1, 0.3])
+    rows, notes = run_study(study)
+    write_report(rows, study, notes=notes)
+
+The estimators of the package never import this module.
 """
 
 from ._cli import main
-from ._protocol import DATASETS, METHODS, BenchmarkConfig, run_benchmark
-from ._report import markdown_report, merge_runs, paired_tests, plot_prr, summarize, write_report
+from ._config import Study, load_study
+from ._datasets import DATASETS, Dataset, flip_labels, load_dataset, register_dataset
+from ._methods import DEFAULT_METHODS, METHODS, Method
+from ._report import markdown_tables, paired_differences, plot_against_keep_ratio, summarize, \
+    write_report
+from ._runner import COLUMNS, FOREST_TREES, fit_downstream, read_rows, run_study
 
 __all__ = [
-    "BenchmarkConfig",
+    "COLUMNS",
     "DATASETS",
+    "DEFAULT_METHODS",
+    "Dataset",
+    "FOREST_TREES",
     "METHODS",
+    "Method",
+    "Study",
+    "fit_downstream",
+    "flip_labels",
+    "load_dataset",
+    "load_study",
     "main",
-    "markdown_report",
-    "merge_runs",
-    "paired_tests",
-    "plot_prr",
-    "run_benchmark",
+    "markdown_tables",
+    "paired_differences",
+    "plot_against_keep_ratio",
+    "read_rows",
+    "register_dataset",
+    "run_study",
     "summarize",
     "write_report",
 ]

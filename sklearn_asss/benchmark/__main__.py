@@ -1,8 +1,4 @@
-"""``python -m sklearn_asss.benchmark``: the ASSS paper's experiment, one command.
-
-Run with ``--help`` for the options; with no argument it runs every
-available method on scikit-learn's digits data (a few minutes on a laptop).
-"""
+"""``python -m sklearn_asss.benchmark``: run a study (no argument: the digits demo)."""
 
 import sys
 

@@ -1,106 +1,106 @@
-"""Turning the per-fold results into a Markdown table, CSV files and a chart."""
+"""The one report writer: summary and paired tables, the Markdown page, CSV and charts."""
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..metrics import SCORE_NAMES, paired_wilcoxon
+from ._methods import METHODS
+from ._runner import FULL
 
-_LABELS = {"accuracy": "accuracy", "f1_macro": "macro F1", "roc_auc_ovr": "macro AUC"}
-_SHORT = {"accuracy": "acc.", "f1_macro": "F1", "roc_auc_ovr": "AUC"}
+#: A cell of the results: the rows of one cell are compared with each other.
+CELL = ["dataset", "noise_kind", "noise_rate", "keep_ratio"]
+#: Rows of one fold-draw pair across methods.
+PAIR = ["repeat", "fold", "draw"]
 _AVERAGED = [
-    *SCORE_NAMES,
-    *(f"prr_{name}" for name in SCORE_NAMES),
-    "n_kept", "selection_s", "train_s", "total_s", "time_vs_full", "flipped_kept_pct",
+    *SCORE_NAMES, *(f"prr_{s}" for s in SCORE_NAMES), "robust_accuracy", "adv_passes",
+    "flipped_in_subset", "flipped_kept", "selection_s", "train_s", "peak_mb", "n_kept",
 ]  # fmt: skip
+#: The paired differences reported (points: 100 x the difference of two fractions).
+PAIRED = ["prr_accuracy", "prr_f1_macro", "prr_roc_auc_ovr", "robust_accuracy"]
+_LABEL = {"prr_accuracy": "acc.", "prr_f1_macro": "F1", "prr_roc_auc_ovr": "AUC",
+          "robust_accuracy": "PGD acc."}  # fmt: skip
 
 
-def _method_order(folds):
-    """"full" first, then the known methods in registry order, then any others."""
-    from ._protocol import METHODS
-
-    known = list(METHODS)
-    methods = [m for m in dict.fromkeys(folds["method"]) if m != "full"]
-    rank = {m: (known.index(m) if m in known else len(known), i) for i, m in enumerate(methods)}
-    return ["full", *sorted(methods, key=rank.get)]
+def _ok(rows):
+    return rows[rows["status"] == "ok"]
 
 
-def summarize(folds):
-    """Mean and standard deviation over folds, per data set and method.
+def _method_rank(method):
+    order = [FULL, *METHODS]
+    return order.index(method) if method in order else len(order)
 
-    Failed fits (``status != "ok"``) are left out of the means and counted
-    in ``n_failed``.
 
-    Parameters
-    ----------
-    folds : pandas.DataFrame
-        The per-fold rows of :func:`run_benchmark`.
+def summarize(rows):
+    """Mean, standard deviation and count per cell and method, over folds and draws.
 
     Returns
     -------
     summary : pandas.DataFrame
-        One row per (dataset, method): ``<column>_mean`` and ``<column>_std``
-        for the scores, PRRs, sizes and times, ``n_folds`` and ``n_failed``.
+        One row per (dataset, noise_kind, noise_rate, keep_ratio, method):
+        ``<column>_mean`` and ``<column>_std`` of the scores, PRRs, flipped
+        shares, seconds and memory, ``n`` rows that ran and ``n_failed``.
     """
-    ok = folds[folds["status"] == "ok"]
-    columns = [c for c in _AVERAGED if c in ok.columns]
-    grouped = ok.groupby(["dataset", "method"], sort=False)[columns]
+    ok = _ok(rows)
+    grouped = ok.groupby([*CELL, "method"], sort=False)[_AVERAGED]
     summary = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=1).add_suffix("_std"))
-    counts = folds.groupby(["dataset", "method"], sort=False)["status"]
-    summary["n_folds"] = counts.size()
-    summary["n_failed"] = counts.apply(lambda s: int((s != "ok").sum()))
+    summary["n"] = grouped.size()
+    failed = rows[rows["status"] != "ok"].groupby([*CELL, "method"]).size()
+    summary["n_failed"] = failed.reindex(summary.index, fill_value=0)
     summary = summary.reset_index()
-    order = {m: i for i, m in enumerate(_method_order(folds))}
-    datasets = {d: i for i, d in enumerate(dict.fromkeys(folds["dataset"]))}
-    summary = summary.sort_values(
-        ["dataset", "method"], key=lambda s: s.map(datasets if s.name == "dataset" else order)
-    )
-    return summary.reset_index(drop=True)
+    summary["_rank"] = summary["method"].map(_method_rank)
+    return summary.sort_values([*CELL[:3], "keep_ratio", "_rank"], kind="stable").drop(
+        columns="_rank"
+    ).reset_index(drop=True)
 
 
-def paired_tests(folds, reference="asss"):
-    """Two-sided paired Wilcoxon tests of `reference` against every other method.
+def paired_differences(rows, reference):
+    """Each method minus `reference`, paired by fold and draw, in every cell.
 
-    The pairs are the folds: within a fold both methods were scored on the
-    same test rows by models with the same initial weights.
+    A method that ignores the keep ratio (recorded at 1.0) is the reference
+    of every keep ratio of its data set and noise setting.
 
     Returns
     -------
-    tests : pandas.DataFrame
-        One row per (dataset, method): ``n_pairs`` and, per score,
-        ``delta_prr_<score>`` (mean of reference minus method, in PRR
-        points, i.e. percent) and ``p_<score>``. Empty if `reference` did
-        not run.
+    paired : pandas.DataFrame
+        One row per cell and method other than the reference: ``n_pairs`` and
+        for each of :data:`PAIRED` ``d_<score>`` (mean difference, points),
+        ``se_<score>`` (its standard error) and ``p_<score>`` (two-sided
+        paired Wilcoxon p over the fold-draws).
     """
-    ok = folds[folds["status"] == "ok"]
-    rows = []
-    for dataset, data in ok.groupby("dataset", sort=False):
-        pivot = {
-            name: data.pivot_table(
-                index=["repeat", "fold"], columns="method", values=f"prr_{name}"
-            )
-            for name in SCORE_NAMES
-        }
-        if reference not in pivot[SCORE_NAMES[0]].columns:
-            continue
-        for method in _method_order(data):
-            if method == reference or method not in pivot[SCORE_NAMES[0]].columns:
+    ok = _ok(rows)
+    ok = ok[ok["method"] != FULL]
+    results = []
+    for cell, data in ok.groupby(CELL, sort=False):
+        ref = data[data["method"] == reference]
+        if ref.empty:
+            same_setting = ok[(ok[CELL[:3]] == pd.Series(cell[:3], CELL[:3])).all(axis=1)]
+            ref = same_setting[same_setting["method"] == reference]
+            if ref["keep_ratio"].nunique() != 1:
                 continue
-            row = {"dataset": dataset, "method": method}
-            for name in SCORE_NAMES:
-                pair = pivot[name][[reference, method]].dropna()
-                row["n_pairs"] = len(pair)
-                row[f"delta_prr_{name}"] = 100 * float(
-                    (pair[reference] - pair[method]).mean()
-                ) if len(pair) else np.nan  # fmt: skip
-                row[f"p_{name}"] = paired_wilcoxon(pair[reference], pair[method])
-            rows.append(row)
-    return pd.DataFrame(rows)
+        ref = ref.set_index(PAIR)
+        for method, rows_m in data.groupby("method", sort=False):
+            if method == reference:
+                continue
+            joined = rows_m.set_index(PAIR).join(ref[PAIRED], rsuffix="_ref", how="inner")
+            result = dict(zip(CELL, cell), method=method, n_pairs=len(joined))
+            for score in PAIRED:
+                diff = 100 * (joined[score] - joined[f"{score}_ref"]).dropna()
+                result[f"d_{score}"] = diff.mean() if len(diff) else np.nan
+                result[f"se_{score}"] = diff.std(ddof=1) / np.sqrt(len(diff)) \
+                    if len(diff) > 1 else np.nan  # fmt: skip
+                result[f"p_{score}"] = paired_wilcoxon(joined[score], joined[f"{score}_ref"]) \
+                    if len(diff) else np.nan  # fmt: skip
+            results.append(result)
+    return pd.DataFrame(results)
 
 
-def _pm(mean, std, scale=1.0, digits=3):
+def _setting(kind, rate):
+    return "clean labels" if rate == 0 else f"{100 * rate:g}% {kind} label noise"
+
+
+def _pm(mean, std, scale=1.0, digits=1):
     if pd.isna(mean):
         return "–"
     if pd.isna(std):
@@ -108,268 +108,195 @@ def _pm(mean, std, scale=1.0, digits=3):
     return f"{scale * mean:.{digits}f} ± {scale * std:.{digits}f}"
 
 
-def _p(p):
-    if pd.isna(p):
+def _diff(row, score):
+    d, se, p = row.get(f"d_{score}"), row.get(f"se_{score}"), row.get(f"p_{score}")
+    if d is None or pd.isna(d):
         return "–"
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+    se_text = "–" if pd.isna(se) else f"{se:.1f}"
+    p_text = "–" if pd.isna(p) else (f"{p:.3f}" if p >= 0.001 else f"{p:.0e}")
+    return f"{d:+.1f} ({se_text}; p {p_text})"
 
 
-def markdown_report(folds, notes=(), *, command=None, reference="asss", title=None):
-    """The results as Markdown: one table per data set, then the paired tests.
-
-    Parameters
-    ----------
-    folds : pandas.DataFrame
-        The per-fold rows of :func:`run_benchmark`.
-    notes : list of str, default=()
-        Skipped methods and errors, listed at the end.
-    command : str, default=None
-        The command that produced the results, quoted at the top.
-    reference : str, default="asss"
-        The method the paired tests compare with the others.
-    title : str, default=None
-        The first heading.
+def markdown_tables(rows, reference):
+    """One section per data set and noise setting: full-data scores, then every method.
 
     Returns
     -------
     text : str
     """
-    summary = summarize(folds)
-    tests = paired_tests(folds, reference)
-    noisy = folds["flipped_kept_pct"].notna().any()
-    lines = [f"# {title or 'Subsampling benchmark: performance retention'}", ""]
-    if command:
-        lines += ["Command:", "", "```", command, "```", ""]
-    lines += [
-        "Scores on the test folds, mean ± standard deviation over folds. PRR = score of "
-        "the MLP trained on the method's subset / score of the same MLP (same initial "
-        "weights, same epochs) trained on the whole training fold, in percent. Times are "
-        "wall-clock seconds per fold; *total / full* = (selection + training on the "
-        "subset) / training on the full fold.",
-        "",
-    ]
-    for dataset, table in summary.groupby("dataset", sort=False):
-        info = folds[folds["dataset"] == dataset].iloc[0]
-        n_folds = folds[(folds["dataset"] == dataset) & (folds["method"] == "full")]
-        dup = 100 * n_folds["duplicate_share"].mean()
-        lines += [
-            f"## {dataset}",
-            "",
-            f"{int(info['n_samples']):,} rows, {int(info['n_features'])} features, "
-            f"{int(info['n_classes'])} classes; {len(n_folds)} folds "
-            f"({n_folds['repeat'].nunique()} repeat(s)); training folds of "
-            f"{int(info['n_train']):,} rows, of which {dup:.1f}% are exact duplicates "
-            "of another row.",
-            "",
-        ]
-        header = [
-            "method", *(_LABELS[s] for s in SCORE_NAMES),
-            *(f"PRR {_SHORT[s]} (%)" for s in SCORE_NAMES),
-            "selection (s)", "training (s)", "total / full",
-        ]  # fmt: skip
+    summary = summarize(rows)
+    paired = paired_differences(rows, reference)
+    index = paired.set_index([*CELL, "method"]) if len(paired) else None
+    robust = summary["robust_accuracy_mean"].notna().any()
+    noisy = summary["flipped_kept_mean"].notna().any()
+    lines = []
+    for (dataset, kind, rate), data in summary.groupby(CELL[:3], sort=False):
+        lines += [f"## {dataset}, {_setting(kind, rate)}", ""]
+        full = data[data["method"] == FULL]
+        if len(full):
+            f = full.iloc[0]
+            text = ", ".join(
+                f"{s} {_pm(f[f'{s}_mean'], f[f'{s}_std'], digits=4)}" for s in SCORE_NAMES
+            )
+            if robust:
+                text += f", PGD accuracy {_pm(f['robust_accuracy_mean'], np.nan, digits=4)}"
+            lines += [f"Model trained on the whole training fold ({int(f['n'])} folds): "
+                      f"{text}.", ""]  # fmt: skip
+        scores = ["prr_accuracy", "prr_f1_macro", "prr_roc_auc_ovr"]
+        header = ["keep", "method", "n", *(f"PRR {_LABEL[s]} (%)" for s in scores),
+                  *(f"Δ PRR {_LABEL[s]} vs {reference} (SE; p)" for s in scores[:2])]
+        if robust:
+            header += ["PGD acc. (%)", f"Δ PGD acc. vs {reference} (SE; p)", "PGD passes"]
         if noisy:
-            header.append("flipped samples kept (%)")
-        if (table["n_failed"] > 0).any():
-            header.append("failed folds")
+            header += ["flipped in subset (%)", "flipped kept (%)"]
+        header += ["selection (s)", "training (s)", "peak memory (MB)"]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for _, r in table.iterrows():
-            name = "full data" if r["method"] == "full" else r["method"]
-            if r["method"] == reference:
-                name = f"**{name}**"
-            cells = [
-                name,
-                *(_pm(r[f"{s}_mean"], r[f"{s}_std"]) for s in SCORE_NAMES),
-                *(_pm(r[f"prr_{s}_mean"], r[f"prr_{s}_std"], 100, 1) for s in SCORE_NAMES),
-                _pm(r["selection_s_mean"], r["selection_s_std"], digits=2),
-                _pm(r["train_s_mean"], r["train_s_std"], digits=2),
-                _pm(r["time_vs_full_mean"], np.nan, digits=2),
-            ]  # fmt: skip
+        for _, r in data[data["method"] != FULL].iterrows():
+            key = (dataset, kind, rate, r["keep_ratio"], r["method"])
+            pair = index.loc[key].to_dict() if index is not None and key in index.index else {}
+            name = f"**{r['method']}**" if r["method"] == reference else r["method"]
+            cells = [f"{r['keep_ratio']:g}", name, str(int(r["n"]))]
+            cells += [_pm(r[f"{s}_mean"], r[f"{s}_std"], 100) for s in scores]
+            cells += [_diff(pair, s) for s in scores[:2]]
+            if robust:
+                cells += [_pm(r["robust_accuracy_mean"], r["robust_accuracy_std"], 100),
+                          _diff(pair, "robust_accuracy"),
+                          f"{r['adv_passes_mean']:,.0f}" if pd.notna(r["adv_passes_mean"])
+                          else "–"]  # fmt: skip
             if noisy:
-                cells.append(_pm(r["flipped_kept_pct_mean"], r["flipped_kept_pct_std"], 1, 1))
-            if (table["n_failed"] > 0).any():
-                cells.append(f"{int(r['n_failed'])}/{int(r['n_folds'])}")
+                cells += [_pm(r["flipped_in_subset_mean"], np.nan, 100),
+                          _pm(r["flipped_kept_mean"], np.nan, 100)]  # fmt: skip
+            cells += [_pm(r["selection_s_mean"], np.nan, digits=2),
+                      _pm(r["train_s_mean"], np.nan, digits=2),
+                      _pm(r["peak_mb_mean"], np.nan, digits=0)]  # fmt: skip
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-        lines += _tests_table(tests, dataset, reference)
-    lines += _notes([*notes, *_warning_notes(folds)])
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
-def _tests_table(tests, dataset, reference):
-    if tests.empty or dataset not in set(tests["dataset"]):
-        return [f"(no paired test: {reference} did not run on {dataset})", ""]
-    rows = tests[tests["dataset"] == dataset]
-    n = int(rows["n_pairs"].max())
-    lines = [
-        f"Paired two-sided Wilcoxon signed-rank tests over the {n} folds, {reference} "
-        f"against each method: Δ = mean PRR of {reference} − PRR of the method "
-        f"(percentage points; > 0: {reference} better), p-value in brackets. With "
-        f"{n} pairs the smallest attainable p-value is {2 / 2**n:.3g}.",
-        "",
-        "| method | " + " | ".join(f"Δ PRR {_SHORT[s]} (p)" for s in SCORE_NAMES) + " |",
-        "|---|" + "---|" * len(SCORE_NAMES),
-    ]
-    for _, r in rows.iterrows():
-        name = "full data" if r["method"] == "full" else r["method"]
-        cells = [
-            f"{r[f'delta_prr_{s}']:+.1f} ({_p(r[f'p_{s}'])})"
-            if not pd.isna(r[f"delta_prr_{s}"]) else "–"
-            for s in SCORE_NAMES
-        ]  # fmt: skip
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return [*lines, ""]
+def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=None):
+    """Mean `score` against the keep ratio, one panel per data set and noise setting.
 
-
-def _warning_notes(folds):
-    """One note per (data set, method, warning): in how many folds it was raised."""
-    if "warnings" not in folds.columns:
-        return []
-    notes = []
-    for (dataset, method), data in folds.groupby(["dataset", "method"], sort=False):
-        # numbers vary from fold to fold: one note per message pattern
-        raised = data["warnings"].dropna().astype(str).map(
-            lambda text: {_NUMBER.sub("#", m) for m in text.split("; ") if m}
-        )
-        for message in sorted(set().union(*raised)):
-            count = int(raised.map(lambda found, m=message: m in found).sum())
-            notes.append(f"{dataset}, {method}: {message} ({count}/{len(data)} folds)")
-    return notes
-
-
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-
-
-def merge_runs(frames):
-    """Concatenate per-fold results; a later row replaces an earlier one of the same key.
-
-    The key is (dataset, repeat, fold, method), so a run of a few methods
-    with the same ``--seed``, ``--cv``, ``--repeats``, ``--max-samples`` and
-    ``--label-noise`` as an earlier run updates those methods' rows. Returns
-    the merged rows and notes, including a warning when the full-data models
-    of the merged runs disagree (different folds or seeds).
-    """
-    folds = pd.concat(frames, ignore_index=True)
-    key = ["dataset", "repeat", "fold", "method"]
-    notes = []
-    full = folds[folds["method"] == "full"]
-    spread = full.groupby(key[:3])["accuracy"].agg(lambda s: s.max() - s.min())
-    if (spread > 1e-9).any():
-        notes.append(
-            "the merged runs' full-data models differ in some folds: the runs did not "
-            "share folds, seeds or settings, so their rows are not paired"
-        )
-    merged = folds.drop_duplicates(key, keep="last").reset_index(drop=True)
-    return merged, notes
-
-
-def _notes(notes):
-    if not notes:
-        return []
-    return ["## Notes", "", *(f"- {note}" for note in notes), ""]
-
-
-def plot_prr(summary, path=None, *, title=None):
-    """Bar chart of the mean PRR per method and data set, with std error bars.
-
-    One panel per score (accuracy, macro F1, macro AUC); a dashed line marks
-    100% (the full data). matplotlib is imported only here.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        The output of :func:`summarize`.
-    path : str or path-like, default=None
-        Where to save the PNG; None only returns the figure.
-    title : str, default=None
-        Title of the figure.
+    A line per method with a band of ± one standard error over the fold-draws;
+    the keep ratio on a log scale. matplotlib is imported here only.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
     """
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
-    data = summary[summary["method"] != "full"]
-    datasets = list(dict.fromkeys(data["dataset"]))
-    methods = _method_order(summary)[1:]
-    width = 0.8 / max(len(methods), 1)
-    fig = Figure(
-        figsize=(max(7.0, 1.2 * len(datasets) * max(len(methods), 3) / 3 + 1.5), 9.5),
-        layout="constrained",
-    )
-    axes = fig.subplots(len(SCORE_NAMES), 1, sharex=True)
-    colors = _colors(len(methods))
-    x = np.arange(len(datasets))
-    for ax, score in zip(axes, SCORE_NAMES):
+    data = summary[summary["method"] != FULL]
+    panels = list(dict.fromkeys(zip(data["dataset"], data["noise_kind"], data["noise_rate"])))
+    methods = sorted(dict.fromkeys(data["method"]), key=_method_rank)
+    columns = min(len(panels), 3)
+    n_rows = -(-len(panels) // columns)
+    fig = Figure(figsize=(4.2 * columns, 3.2 * n_rows + 0.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(n_rows, columns, squeeze=False)).ravel()
+    colors = colormaps["tab20"]
+    scale = 100
+    for ax, (dataset, kind, rate) in zip(axes, panels):
+        panel = data[(data["dataset"] == dataset) & (data["noise_kind"] == kind)
+                     & (data["noise_rate"] == rate)]  # fmt: skip
         for i, method in enumerate(methods):
-            rows = data[data["method"] == method].set_index("dataset").reindex(datasets)
-            ax.bar(
-                x + (i - (len(methods) - 1) / 2) * width,
-                100 * rows[f"prr_{score}_mean"].to_numpy(dtype=float),
-                width,
-                yerr=100 * rows[f"prr_{score}_std"].fillna(0).to_numpy(dtype=float),
-                capsize=2,
-                label=method,
-                color=colors[i],
-                edgecolor="black" if method.startswith("asss") else None,
-            )
-        ax.axhline(100, color="black", linestyle="--", linewidth=1)
-        ax.set_ylabel(f"PRR {_SHORT[score]} (%)")
-        means = 100 * data[f"prr_{score}_mean"].to_numpy(dtype=float)
-        finite = means[np.isfinite(means)]
-        if finite.size:
-            ax.set_ylim(max(0.0, min(finite.min() - 10, 90)), max(finite.max() + 5, 105))
-        ax.grid(axis="y", alpha=0.3)
-    axes[-1].set_xticks(x, datasets)
-    fig.legend(
-        *axes[0].get_legend_handles_labels(), loc="outside lower center",
-        ncol=min(len(methods), 5), fontsize="small",
-    )  # fmt: skip
-    fig.suptitle(title or "Performance retention of each subset (mean ± std over folds)")
+            line = panel[panel["method"] == method].sort_values("keep_ratio")
+            if line.empty:
+                continue
+            mean = scale * line[f"{score}_mean"].to_numpy(float)
+            se = scale * (line[f"{score}_std"].fillna(0) / np.sqrt(line["n"])).to_numpy(float)
+            x = line["keep_ratio"].to_numpy(float)
+            style = dict(color=colors(i % 20), label=method, marker="o", markersize=3,
+                         linewidth=2 if method.startswith("asss") else 1)  # fmt: skip
+            ax.plot(x, mean, **style)
+            ax.fill_between(x, mean - se, mean + se, color=colors(i % 20), alpha=0.2)
+        if score.startswith("prr"):
+            ax.axhline(100, color="black", linestyle="--", linewidth=0.8)
+        ax.set_xscale("log")
+        ticks = sorted(set(panel["keep_ratio"]))
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_title(f"{dataset}, {_setting(kind, rate)}", fontsize="medium")
+        ax.set_xlabel("keep ratio")
+        ax.set_ylabel(f"{'PRR ' if score.startswith('prr') else ''}{_LABEL.get(score, score)}"
+                      " (%)")  # fmt: skip
+        ax.grid(alpha=0.3)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
+               fontsize="small")  # fmt: skip
+    fig.suptitle(title or f"{_LABEL.get(score, score)} against keep ratio (mean ± SE)")
     if path is not None:
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=110)
     return fig
 
 
-def _colors(n):
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab10"]
-    return [cmap(i % 10) for i in range(n)]
-
-
-def write_report(folds, notes, out, *, command=None, reference="asss", title=None):
-    """Write ``results.md``, ``folds.csv``, ``summary.csv`` and ``prr.png`` into `out`.
-
-    The chart is skipped with a note if matplotlib is not installed.
+def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=None):
+    """Write ``results.md``, ``summary.csv``, ``paired.csv`` and the charts into ``study.out``.
 
     Returns
     -------
-    paths : dict
-        ``{"markdown": ..., "folds": ..., "summary": ..., "chart": ...}``.
+    paths : dict of str -> pathlib.Path
     """
-    out = Path(out)
+    out = Path(study.out)
     out.mkdir(parents=True, exist_ok=True)
     notes = list(notes)
-    paths = {
-        "folds": out / "folds.csv",
-        "summary": out / "summary.csv",
-        "markdown": out / "results.md",
-        "chart": out / "prr.png",
-    }
-    folds.to_csv(paths["folds"], index=False)
-    summary = summarize(folds)
+    summary = summarize(rows)
+    paths = {"rows": out / "rows.csv", "summary": out / "summary.csv",
+             "paired": out / "paired.csv", "markdown": out / "results.md"}  # fmt: skip
     summary.to_csv(paths["summary"], index=False)
+    paired_differences(rows, study.reference).to_csv(paths["paired"], index=False)
+    charts = {"prr_f1_macro": "macro-F1 PRR", "prr_accuracy": "accuracy PRR"}
+    if summary["robust_accuracy_mean"].notna().any():
+        charts["robust_accuracy"] = "PGD accuracy"
+    images = []
     try:
-        plot_prr(summary, paths["chart"], title=title)
+        for score, label in charts.items():
+            paths[score] = out / f"{score}_vs_keep_ratio.png"
+            plot_against_keep_ratio(summary, paths[score], score=score)
+            images.append(f"![{label} against keep ratio]({paths[score].name})")
     except ImportError as error:
-        notes.append(f"chart not written: {error} (pip install matplotlib)")
-        paths["chart"] = None
-    text = markdown_report(folds, notes, command=command, reference=reference, title=title)
-    if paths["chart"] is not None:
-        text += f"\n![PRR per method and data set]({paths['chart'].name})\n"
+        notes.append(f"charts not written: {error} (pip install matplotlib)")
+    failed = rows[rows["status"] != "ok"]
+    notes += [f"{r.dataset} {r.noise_kind} keep {r.keep_ratio:g} fold {r.fold} draw {r.draw} "
+              f"{r.method}: {r.status}" for r in failed.itertuples()]  # fmt: skip
+    text = _page(rows, study, notes, command, commit, wall_s, images)
     paths["markdown"].write_text(text)
     return paths
 
 
-__all__ = ["merge_runs", "markdown_report", "paired_tests", "plot_prr", "summarize", "write_report"]
+def _page(rows, study, notes, command, commit, wall_s, images):
+    ok = _ok(rows)
+    lines = [f"# {study.title}", ""]
+    if study.description:
+        lines += [study.description.strip(), ""]
+    lines += ["Regenerate this page (from the repository root, data directory in "
+              "`SKLEARN_ASSS_DATA`):", "", "```bash", command or "", "```", ""]  # fmt: skip
+    run = [f"commit `{commit}`" if commit else None,
+           f"wall time {wall_s / 60:.1f} min" if wall_s is not None else None]  # fmt: skip
+    lines += ["Ran on " + ", ".join(x for x in run if x) + ".", ""]
+    lines += [
+        f"Protocol: stratified {study.cv}-fold cross-validation x {study.repeats} repeat(s) x "
+        f"{study.draws} draw(s) per fold; downstream model `{study.downstream}`"
+        + (f" ({study.epochs} epochs, batch {study.batch_size}, hidden "
+           f"{tuple(study.hidden_layer_sizes)})" if study.downstream == "mlp" else
+           " (random forest, 100 trees)")
+        + (f"; data sets capped at {study.max_samples:,} rows" if study.max_samples else "")
+        + ". PRR = score of the model trained on the subset / score of the same model (same "
+        "seed) trained on the whole training fold, in percent, mean ± std over "
+        "fold-draws. Δ = the method's PRR minus the reference's, paired by fold and draw, "
+        "in points, with its standard error and the two-sided Wilcoxon p. Peak memory: the "
+        "increase of resident memory while the sampler fitted. Rows per fold-draw: "
+        "`rows.csv`; means: `summary.csv`; paired differences: `paired.csv`.",
+        "",
+    ]  # fmt: skip
+    lines += [*images, ""] if images else []
+    lines += [markdown_tables(ok if len(ok) else rows, study.reference)]
+    if notes:
+        lines += ["## Notes", "", *(f"- {note}" for note in notes), ""]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["markdown_tables", "paired_differences", "plot_against_keep_ratio", "summarize",
+           "write_report"]  # fmt: skip
