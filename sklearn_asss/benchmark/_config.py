@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field, fields, replace
 
 from ._datasets import DATASETS, NOISE_KINDS
-from ._methods import DEFAULT_METHODS, METHODS
+from ._methods import DEFAULT_METHODS, study_methods
 
 
 def _option(default, help, *, factory=None, cli=True, type=None):
@@ -56,6 +56,7 @@ class Study:
     device: str = _option("cpu", "torch device of every network")
     data_home: str = _option("", "directory of the data files (default: $SKLEARN_ASSS_DATA)")
     params: dict = _option(None, "", factory=dict, cli=False)
+    variants: dict = _option(None, "", factory=dict, cli=False)
     attack: dict = _option(None, "", factory=dict, cli=False)
     out: str = _option("benchmark_results", "output directory (rows.csv, results.md, charts)")
 
@@ -78,9 +79,12 @@ class Study:
         bad = [d for d in self.datasets if d not in DATASETS]
         if bad:
             raise ValueError(f"Unknown data set(s) {bad}; choose among {sorted(DATASETS)}.")
-        bad = [m for m in [*self.methods, *self.params] if m not in METHODS]
+        known = study_methods(self.variants)
+        bad = [m for m in [*self.methods, *self.params] if m not in known]
         if bad:
-            raise ValueError(f"Unknown method(s) {bad}; choose among {sorted(METHODS)}.")
+            raise ValueError(f"Unknown method(s) {bad}; choose among {sorted(known)}.")
+        if self.reference not in known:
+            raise ValueError(f"Unknown reference method {self.reference!r}.")
         if self.max_samples and self.max_samples < 2 * self.cv:
             raise ValueError(f"max_samples must be 0 or at least 2 * cv; got {self.max_samples}.")
         bad = sorted(set(self.attack) - ATTACK_KEYS)

@@ -163,19 +163,51 @@ DEFAULT_METHODS = (
 )  # fmt: skip
 
 
-def resolve_methods(names, noisy):
+def variant(name, base, **params):
+    """A new :class:`Method` called `name`: the registered method `base` with `params` fixed.
+
+    A study's ``[variants]`` table defines these, e.g.
+    ``asss_top = {method = "asss", selection = "top"}``; overrides given with
+    ``--param name.key=value`` still win.
+    """
+    if base not in METHODS:
+        raise ValueError(f"variant {name!r}: unknown method {base!r}; choose among "
+                         f"{sorted(METHODS)}.")  # fmt: skip
+    parent = METHODS[base]
+
+    def build(keep_ratio, random_state, study, **overrides):
+        return parent.build(keep_ratio, random_state, study, **{**params, **overrides})
+
+    settings = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return Method(name, build, f"{base} with {settings}", parent.kind, parent.noisy_only,
+                  parent.uses_keep_ratio)  # fmt: skip
+
+
+def study_methods(variants):
+    """The registry extended by a study's ``variants`` (name -> {"method": base, **params})."""
+    methods = dict(METHODS)
+    for name, spec in variants.items():
+        spec = dict(spec)
+        if "method" not in spec:
+            raise ValueError(f"variant {name!r} needs a 'method' key naming a registered method.")
+        methods[name] = variant(name, spec.pop("method"), **spec)
+    return methods
+
+
+def resolve_methods(names, noisy, variants=None):
     """The methods to run among `names` and one note per method left out.
 
     Unknown names raise ValueError. Methods that cannot be built here (an
     optional dependency missing) are left out with a note; ``noisy_only``
     ones are left out of clean settings.
     """
-    unknown = [name for name in names if name not in METHODS]
+    known = study_methods(variants or {})
+    unknown = [name for name in names if name not in known]
     if unknown:
-        raise ValueError(f"Unknown method(s) {unknown}; choose among {sorted(METHODS)}.")
+        raise ValueError(f"Unknown method(s) {unknown}; choose among {sorted(known)}.")
     chosen, notes = [], []
     for name in dict.fromkeys(names):
-        method = METHODS[name]
+        method = known[name]
         ok, reason = method.available()
         if not ok:
             notes.append(f"{name}: not run, not available here ({reason})")

@@ -153,7 +153,7 @@ def _run_dataset(study, name, path, done, progress):
         splits = list(splitter.split(X, y_encoded))
     notes = []
     for kind, rate in _noise_settings(study, name):
-        methods, skipped = resolve_methods(study.methods, noisy=rate > 0)
+        methods, skipped = resolve_methods(study.methods, rate > 0, study.variants)
         notes += skipped
         for index, (train, test) in enumerate(splits):
             repeat, fold = divmod(index, study.cv)
