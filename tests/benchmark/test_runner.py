@@ -1,0 +1,176 @@
+"""The runner at a tiny scale: rows, pairing, resume, label noise and downstream models."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_asss import KMeansSampler
+from sklearn_asss.benchmark import METHODS, Study, read_rows, run_study
+from sklearn_asss.benchmark._methods import Method
+
+#: Columns that depend on the machine's load, not on the computation.
+TIMING = ["selection_s", "train_s", "peak_mb", "warnings"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tiny(tmp_path, **settings):
+    defaults = dict(
+        datasets=["digits"], methods=["random", "kmeans"], keep_ratios=[0.2, 0.5], cv=2,
+        draws=2, epochs=2, max_samples=300, out=str(tmp_path / "run"),
+    )  # fmt: skip
+    return Study(**{**defaults, **settings})
+
+
+def comparable(rows):
+    return rows.drop(columns=TIMING).sort_values(
+        ["dataset", "noise_kind", "keep_ratio", "repeat", "fold", "draw", "method"]
+    ).reset_index(drop=True)
+
+
+def test_one_row_per_fold_draw_keep_ratio_and_method(tmp_path):
+    rows, notes = run_study(tiny(tmp_path), progress=False)
+    assert (rows["status"] == "ok").all(), rows["status"].unique()
+    assert len(rows) == 2 * (1 + 2 * 2 * 2)  # folds x (full + draws x keeps x methods)
+    assert not rows.duplicated(["fold", "draw", "keep_ratio", "method"]).any()
+    full = rows[rows["method"] == "full"]
+    assert np.allclose(full["prr_accuracy"], 1.0)
+    kept = rows[rows["method"] != "full"]
+    assert np.all(kept["n_kept"] < kept["n_train"])
+    assert (kept["keep_ratio"] == 0.5).sum() == 8
+    # a draw is a sampler random state: two draws of random sampling differ
+    random = kept[(kept["method"] == "random") & (kept["keep_ratio"] == 0.2)]
+    assert random.groupby("fold")["accuracy"].nunique().max() == 2
+    assert read_rows(Path(tmp_path / "run" / "rows.csv")).shape == rows.shape
+
+
+def test_same_study_gives_the_same_rows_and_methods_do_not_disturb_each_other(tmp_path):
+    both, _ = run_study(tiny(tmp_path / "a"), progress=False)
+    alone, _ = run_study(tiny(tmp_path / "b", methods=["kmeans"]), progress=False)
+    both = comparable(both[both["method"] != "random"])
+    pd.testing.assert_frame_equal(both, comparable(alone))
+
+
+def _flaky_random(calls_before_failure):
+    """random sampling that raises KeyboardInterrupt (like a kill) at one call."""
+    calls = {"n": 0}
+    base = METHODS["random"]
+
+    def build(keep_ratio, random_state, study, **params):
+        calls["n"] += 1
+        if calls["n"] == calls_before_failure:
+            raise KeyboardInterrupt("killed")
+        return base.build(keep_ratio, random_state, study, **params)
+
+    return Method("random", build, base.description)
+
+
+def test_resume_after_an_interruption_completes_with_identical_rows(tmp_path, monkeypatch):
+    study = tiny(tmp_path / "interrupted")
+    monkeypatch.setitem(METHODS, "random", _flaky_random(calls_before_failure=4))
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study, progress=False)
+    partial = read_rows(Path(study.out) / "rows.csv")
+    assert 0 < len(partial) < 18
+    monkeypatch.setitem(METHODS, "random", _flaky_random(calls_before_failure=-1))
+    resumed, _ = run_study(study, resume=True, progress=False)
+    # the rows written before the interruption were kept, not recomputed
+    pd.testing.assert_frame_equal(resumed.iloc[: len(partial)], partial)
+    uninterrupted, _ = run_study(tiny(tmp_path / "whole"), progress=False)
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(uninterrupted))
+
+
+@pytest.mark.slow  # two child processes import torch: 10-30 s on a busy machine
+def test_resume_after_the_process_is_killed(tmp_path):
+    out = tmp_path / "killed"
+    args = [sys.executable, "-m", "sklearn_asss.benchmark", "--datasets", "digits",
+            "--methods", "random", "kmeans", "--keep-ratios", "0.2", "0.5", "--cv", "2",
+            "--draws", "2", "--epochs", "2", "--max-samples", "300", "--downstream", "forest",
+            "--out", str(out), "--quiet"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        path = out / "rows.csv"
+        if path.is_file() and len(path.read_text().splitlines()) >= 4:  # header + 3 rows
+            break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    partial = read_rows(out / "rows.csv")
+    assert 3 <= len(partial) < 18
+    done = subprocess.run([*args, "--resume"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    resumed = read_rows(out / "rows.csv")
+    whole, _ = run_study(
+        tiny(tmp_path / "whole", downstream="forest", out=str(tmp_path / "whole")),
+        progress=False,
+    )
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(whole))
+    assert (out / "results.md").is_file()
+
+
+def test_a_failing_method_gives_an_error_row_and_the_study_goes_on(tmp_path, monkeypatch):
+    def broken(keep_ratio, random_state, study, **params):  # fails in fit_resample
+        return KMeansSampler(keep_ratio=keep_ratio, n_clusters="many")
+
+    monkeypatch.setitem(METHODS, "kmeans", Method("kmeans", broken, "broken"))
+    rows, _ = run_study(tiny(tmp_path, draws=1, keep_ratios=[0.5]), progress=False)
+    failed = rows[rows["method"] == "kmeans"]
+    assert len(failed) == 2
+    assert failed["status"].str.contains("error: InvalidParameterError.*n_clusters").all()
+    assert (rows[rows["method"] == "random"]["status"] == "ok").all()
+
+
+def test_pair_noise_and_forest_downstream_on_shuttle(tmp_path, data_dir):
+    study = Study(
+        datasets=["shuttle"], methods=["random", "random_floor"], keep_ratios=[0.3],
+        label_noise=[0.0, 0.2], noise_kinds=["pair"], cv=2, max_samples=2000,
+        downstream="forest", data_home=str(data_dir("shuttle.csv.gz")),
+        out=str(tmp_path / "shuttle"),
+    )  # fmt: skip
+    rows, _ = run_study(study, progress=False)
+    assert (rows["status"] == "ok").all()
+    assert set(zip(rows["noise_kind"], rows["noise_rate"])) == {("none", 0.0), ("pair", 0.2)}
+    clean_full = rows[(rows["method"] == "full") & (rows["noise_rate"] == 0)]
+    assert clean_full["accuracy"].min() > 0.97  # the forest is stable on shuttle
+    assert rows.loc[rows["noise_rate"] == 0, "flipped_kept"].isna().all()
+    noisy = rows[(rows["method"] == "random") & (rows["noise_rate"] == 0.2)]
+    # a random draw keeps about the noise rate of flipped rows, and about 30% of them
+    assert np.allclose(noisy["flipped_in_subset"], 0.2, atol=0.05)
+    assert np.allclose(noisy["flipped_kept"], 0.3, atol=0.05)
+    noisy_full = rows[(rows["method"] == "full") & (rows["noise_rate"] == 0.2)]
+    assert noisy_full["accuracy"].mean() < clean_full["accuracy"].mean()
+
+
+def test_adversarial_trainers_run_once_per_fold_when_they_ignore_the_keep_ratio(tmp_path):
+    study = tiny(
+        tmp_path, methods=["adv_all", "adv_random"], keep_ratios=[0.5], draws=1,
+        epochs=1, max_samples=200, attack={"epsilon": 0.3, "train_steps": 2, "eval_steps": 3},
+        reference="adv_all",
+    )  # fmt: skip
+    rows, _ = run_study(study, progress=False)
+    assert (rows["status"] == "ok").all()
+    assert sorted(zip(rows["method"], rows["keep_ratio"]))[:2] == [("adv_all", 1.0)] * 2
+    trained = rows.set_index(["fold", "method"])
+    assert rows["robust_accuracy"].notna().all()
+    for fold in (0, 1):
+        passes_all = trained.loc[(fold, "adv_all"), "adv_passes"]
+        passes_random = trained.loc[(fold, "adv_random"), "adv_passes"]
+        assert 0 < passes_random < passes_all
+
+
+def test_existing_rows_are_replaced_without_resume(tmp_path):
+    study = tiny(tmp_path, draws=1, keep_ratios=[0.5], methods=["random"])
+    run_study(study, progress=False)
+    rows, _ = run_study(replace(study, methods=["kmeans"]), progress=False)
+    assert set(rows["method"]) == {"full", "kmeans"}
