@@ -83,7 +83,7 @@ def paired_differences(rows, reference):
         for method, rows_m in data.groupby("method", sort=False):
             if method == reference:
                 continue
-            joined = rows_m.set_index(PAIR).join(ref[PAIRED], rsuffix="_ref", how="inner")
+            joined = rows_m.set_index(PAIR).join(ref[PAIRED].add_suffix("_ref"), how="inner")
             result = dict(zip(CELL, cell), method=method, n_pairs=len(joined))
             for score in PAIRED:
                 diff = 100 * (joined[score] - joined[f"{score}_ref"]).dropna()

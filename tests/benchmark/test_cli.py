@@ -1,0 +1,56 @@
+"""The command line: options built from Study, configs, overrides, listing."""
+
+import pytest
+
+from sklearn_asss.benchmark import Study, main
+from sklearn_asss.benchmark._cli import build_parser, study_from_args
+
+
+def parse(*argv):
+    return study_from_args(build_parser().parse_args(list(argv)))
+
+
+def test_defaults_are_the_study_defaults():
+    assert parse() == Study()
+
+
+def test_options_override_the_config_and_params_merge(tmp_path):
+    config = tmp_path / "s.toml"
+    config.write_text(
+        'datasets = ["shuttle"]\ncv = 3\nkeep_ratios = [0.1]\n'
+        '[params.asss]\nmax_epochs = 4\nselection = "top"\n'
+    )
+    study = parse("--config", str(config), "--cv", "2", "--keep-ratios", "0.01", "0.03",
+                  "--label-noise", "0.2", "--noise-kind", "pair", "--downstream", "forest",
+                  "--param", "asss.max_epochs=2", "--param", "kmeans.max_iter=5")  # fmt: skip
+    assert study.datasets == ["shuttle"] and study.cv == 2
+    assert study.keep_ratios == [0.01, 0.03] and study.label_noise == [0.2]
+    assert study.noise_kinds == ["pair"] and study.downstream == "forest"
+    assert study.params == {"asss": {"max_epochs": 2, "selection": "top"},
+                            "kmeans": {"max_iter": 5}}  # fmt: skip
+
+
+def test_bad_options_exit_with_a_message(capsys):
+    with pytest.raises(SystemExit):
+        main(["--datasets", "nowhere"])
+    assert "Unknown data set" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--param", "max_epochs=2"])
+    assert "METHOD.NAME=VALUE" in capsys.readouterr().err
+
+
+def test_list_names_every_dataset_and_method(capsys):
+    assert main(["--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("digits", "kddcup", "ring", "random_floor", "asss_paper", "adv_margin"):
+        assert name in out
+
+
+def test_a_tiny_run_writes_the_page_naming_its_command(tmp_path):
+    out = tmp_path / "run"
+    argv = ["--methods", "random", "--cv", "2", "--epochs", "1", "--max-samples", "200",
+            "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    text = (out / "results.md").read_text()
+    assert "python -m sklearn_asss.benchmark --methods random --cv 2" in text
+    assert "## digits, clean labels" in text
