@@ -4,6 +4,8 @@ from ._asss import ASSSSampler
 from ._base import BaseSubsampler
 from ._selection import class_budgets
 from .samplers import (
+    CleanlabSampler,
+    DeduplicateSampler,
     GradientMatchingSampler,
     KMeansSampler,
     MarginSampler,
@@ -16,6 +18,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ASSSSampler",
     "BaseSubsampler",
+    "CleanlabSampler",
+    "DeduplicateSampler",
     "GradientMatchingSampler",
     "KMeansSampler",
     "MarginSampler",

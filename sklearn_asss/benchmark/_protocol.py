@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
-from .._base import BaseSubsampler
 from .._selection import class_budgets, select_top
 from ..metrics import classification_scores, duplicate_share, performance_retention_rate
+from ..samplers import CleanlabSampler, DeduplicateSampler
 
 # --------------------------------------------------------------------------
 # data sets
@@ -91,80 +91,6 @@ def cap_samples(X, y, max_samples, random_state):
 # methods
 
 
-class DeduplicateSampler(BaseSubsampler):
-    """Random draw that takes distinct rows first (benchmark-only baseline).
-
-    Within each class budget the first occurrences of distinct feature rows
-    come before exact repeats, in random order; repeats are used only when a
-    class has fewer distinct rows than its budget. On KDD Cup 99, where 70%
-    of the rows repeat another, this alone is a strong baseline.
-    """
-
-    def _select(self, X, y_encoded, budgets, random_state):
-        first = np.zeros(len(X), dtype=bool)
-        first[_first_occurrences(X)] = True
-        keys = random_state.uniform(size=len(X)) + first
-        return select_top(keys, y_encoded, budgets)
-
-
-def _first_occurrences(X):
-    X = np.ascontiguousarray(X + 0.0)
-    rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
-    return np.unique(rows, return_index=True)[1]
-
-
-class CleanlabSampler(BaseSubsampler):
-    """cleanlab's label-issue filter, then a stratified random draw (benchmark-only).
-
-    Out-of-fold class probabilities of the training rows come from the
-    benchmark's task MLP (``cv`` internal folds, ``max_epochs`` epochs each);
-    :func:`cleanlab.filter.find_label_issues` flags the likely mislabeled
-    rows; each class budget is then filled at random from the unflagged rows
-    (from the flagged ones only if a class has too few unflagged rows).
-    Needs the optional dependency ``cleanlab``.
-    """
-
-    def __init__(
-        self, *, keep_ratio=0.3, min_samples_per_class=1, cv=3, max_epochs=20,
-        batch_size=256, device="cpu", random_state=None,
-    ):  # fmt: skip
-        super().__init__(
-            keep_ratio=keep_ratio,
-            min_samples_per_class=min_samples_per_class,
-            random_state=random_state,
-        )
-        self.cv = cv
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.device = device
-
-    def _select(self, X, y_encoded, budgets, random_state):
-        from cleanlab.filter import find_label_issues
-
-        from ..nn import fit_task_classifier
-
-        n_classes = len(budgets)
-        proba = np.zeros((len(X), n_classes), dtype=np.float64)
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # classes smaller than cv
-            folds = StratifiedKFold(self.cv, shuffle=True, random_state=seed).split(
-                X, y_encoded
-            )
-            for train, test in folds:
-                net = fit_task_classifier(
-                    X[train], y_encoded[train], n_classes, seed=seed,
-                    max_epochs=self.max_epochs, batch_size=self.batch_size,
-                    device=self.device,
-                )  # fmt: skip
-                proba[test] = net.predict_proba(X[test].astype(np.float32))
-        proba = np.clip(proba, 1e-6, None)
-        proba /= proba.sum(axis=1, keepdims=True)
-        self.label_issues_ = find_label_issues(y_encoded, proba)
-        keys = random_state.uniform(size=len(X)) + ~self.label_issues_
-        return select_top(keys, y_encoded, budgets)
-
-
 @dataclass(frozen=True)
 class Method:
     """A named way of selecting a subset: a sampler class and fixed parameters."""
@@ -194,7 +120,6 @@ class Method:
         return cls(keep_ratio=keep_ratio, random_state=random_state, **params)
 
 
-_HERE = __name__
 #: Every method the benchmark knows, by name (``--methods``).
 METHODS = {
     m.name: m
@@ -209,13 +134,13 @@ METHODS = {
                "rows closest to the decision boundary of a warm-up MLP"),
         Method("gradient_matching", "sklearn_asss.samplers", "GradientMatchingSampler",
                {}, "rows whose gradients align with the class gradient"),
-        Method("dedup", _HERE, "DeduplicateSampler", {},
+        Method("dedup", "sklearn_asss.samplers", "DeduplicateSampler", {},
                "random draw, distinct rows before exact repeats"),
         Method("asss", "sklearn_asss", "ASSSSampler", {},
                "ASSS, bi-level look-ahead objective (package default)"),
         Method("asss_paper", "sklearn_asss", "ASSSSampler", {"objective": "paper"},
                "ASSS, the paper's equation (4) as written"),
-        Method("cleanlab", _HERE, "CleanlabSampler", {},
+        Method("cleanlab", "sklearn_asss.samplers", "CleanlabSampler", {},
                "cleanlab find_label_issues (out-of-fold MLP), then random draw"),
     ]
 }  # fmt: skip

@@ -12,22 +12,26 @@ from .._selection import select_top
 from ..nn import fit_task_classifier
 from ..nn._utils import torch_seed
 
-_warmup_docstring = {
-    "warmup_parameters": """warmup_epochs : int, default=2
-        Epochs of the warm-up training of the scoring network on all rows.
-
-    hidden_layer_sizes : tuple of int, default=(128, 64)
+_network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Hidden layers of the scoring network
         (:class:`~sklearn_asss.nn.TaskMLP`, the task network of ASSS).
 
     batch_size : int, default=256
-        Mini-batch size of the warm-up training.
+        Mini-batch size of its training.
 
     lr : float, default=1e-3
-        Learning rate of the warm-up training (Adam).
+        Learning rate of its training (Adam).
 
     device : str, default="cpu"
-        Torch device of the network, e.g. ``"cuda"``.""",
+        Torch device of the network, e.g. ``"cuda"``."""
+
+_warmup_docstring = {
+    "network_parameters": _network_parameters,
+    "warmup_parameters": """warmup_epochs : int, default=2
+        Epochs of the warm-up training of the scoring network on all rows.
+
+    """
+    + _network_parameters,
     "verbose": """verbose : int, default=0
         If positive, print the warm-up epochs (skorch's table) and the
         scoring progress.""",
