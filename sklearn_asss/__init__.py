@@ -2,7 +2,7 @@
 
 from ._asss import ASSSSampler
 from ._base import BaseSubsampler
-from ._selection import class_budgets
+from ._selection import class_budgets, select_subset
 from .samplers import (
     CleanlabSampler,
     DeduplicateSampler,
@@ -26,5 +26,6 @@ __all__ = [
     "NNThinningSampler",
     "RandomSampler",
     "class_budgets",
+    "select_subset",
     "__version__",
 ]

@@ -9,8 +9,8 @@ from sklearn.utils._param_validation import Interval
 
 from .._base import BaseSubsampler, Substitution, _subsampler_docstring
 from .._selection import select_top
+from .._utils import draw_seed
 from ..nn import fit_task_classifier
-from ..nn._utils import torch_seed
 from ._warmup import _check_hidden_layer_sizes, _warmup_docstring
 
 # out-of-fold probabilities are clipped to this before renormalising: cleanlab
@@ -116,7 +116,7 @@ class CleanlabSampler(BaseSubsampler):
     def _select(self, X, y_encoded, budgets, random_state):
         find_label_issues = _import_find_label_issues()
         hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        seed = torch_seed(random_state)
+        seed = draw_seed(random_state)
         proba = self._out_of_fold_probabilities(
             X, y_encoded, len(budgets), seed, hidden_layer_sizes
         )

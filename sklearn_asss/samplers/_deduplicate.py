@@ -4,7 +4,7 @@ import numpy as np
 
 from .._base import BaseSubsampler, Substitution, _subsampler_docstring
 from .._selection import select_top
-from ._utils import distinct_rows
+from .._utils import distinct_rows
 
 
 @Substitution(**_subsampler_docstring)
