@@ -2,8 +2,10 @@
 
 from ._asss import ASSSSampler
 from ._base import BaseSubsampler
-from ._selection import class_budgets
+from ._selection import class_budgets, select_subset
 from .samplers import (
+    CleanlabSampler,
+    DeduplicateSampler,
     GradientMatchingSampler,
     KMeansSampler,
     MarginSampler,
@@ -16,11 +18,14 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ASSSSampler",
     "BaseSubsampler",
+    "CleanlabSampler",
+    "DeduplicateSampler",
     "GradientMatchingSampler",
     "KMeansSampler",
     "MarginSampler",
     "NNThinningSampler",
     "RandomSampler",
     "class_budgets",
+    "select_subset",
     "__version__",
 ]

@@ -9,25 +9,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseSubsampler, Substitution, _subsampler_docstring
-from ._selection import (
-    select_sample,
-    select_sample_in_clusters,
-    select_stratified,
-    select_top,
-)
+from ._selection import SELECTIONS, select_subset
+from ._utils import draw_seed
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
-from .nn._utils import seeded_torch, torch_seed
-from .samplers._kmeans import cluster_rows
+from .nn._utils import inference_batches, inference_mode, seeded_torch
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
 # standardised values beyond this many standard deviations are compressed logarithmically
 _TAIL = 3.0
-# selection="clustered": about this many kept rows per K-means cluster
-_ROWS_PER_CLUSTER = 5
-# selection="clustered": a class keeping fewer rows is drawn from as a whole, as by "sample"
-_MIN_ROWS_TO_CLUSTER = 50
 
 
 @Substitution(**_subsampler_docstring)
@@ -116,8 +107,9 @@ class ASSSSampler(BaseSubsampler):
         retains less than a random draw; ``"top"`` keeps the highest
         :math:`p` (the paper's top-M); ``"stratified"`` drops the lowest
         tenth of :math:`p` (likely label noise) and draws evenly across the
-        rest of its range. The measurements behind the default are in the
-        user guide.
+        rest of its range. These are the rules of
+        :func:`~sklearn_asss.select_subset`; the measurements behind the
+        default are in the user guide.
 
     sparsity_weight : float, default=1.0
         :math:`\lambda`: weight of the sparsity penalty
@@ -212,7 +204,7 @@ default="features+label+loss"
     _parameter_constraints: dict = {
         **BaseSubsampler._parameter_constraints,
         "objective": [StrOptions({"bilevel", "paper"})],
-        "selection": [StrOptions({"clustered", "top", "sample", "stratified"})],
+        "selection": [StrOptions(set(SELECTIONS))],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "initial_temperature": [Interval(Real, 0, None, closed="neither")],
@@ -288,7 +280,7 @@ default="features+label+loss"
         self.feature_scale_ = _safe_scale(X.std(axis=0))
         X_std = self._standardise(X)
         y_long = torch.as_tensor(y_encoded, dtype=torch.long)
-        seed = torch_seed(random_state)
+        seed = draw_seed(random_state)
         with seeded_torch(seed):
             self.net_ = self._build_net(X.shape[1], len(budgets), seed)
             self.net_.fit(X_std, y_long)
@@ -299,14 +291,11 @@ default="features+label+loss"
         return self._retrieve(X_std, self.selection_scores_, y_encoded, budgets, random_state)
 
     def _retrieve(self, X_std, p, y_encoded, budgets, random_state):
-        if self.selection == "clustered":
-            clusters = _clusters_per_class(X_std.numpy(), y_encoded, budgets, random_state)
-            return select_sample_in_clusters(p, y_encoded, clusters, budgets, random_state)
-        if self.selection == "top":
-            return select_top(p, y_encoded, budgets)
-        if self.selection == "sample":
-            return select_sample(p, y_encoded, budgets, random_state)
-        return select_stratified(p, y_encoded, budgets, random_state)
+        """The subset by :func:`~sklearn_asss.select_subset`, clustering the rows the nets see."""
+        return select_subset(
+            p, y_encoded, budgets, selection=self.selection, X=X_std.numpy(),
+            random_state=random_state,
+        )  # fmt: skip
 
     def _build_net(self, n_features, n_classes, seed):
         selector_inputs = n_features
@@ -380,15 +369,13 @@ default="features+label+loss"
         return self.net_.selection_probabilities(X_std, torch.as_tensor(y_encoded))
 
     def _predict_encoded(self, X_std):
-        self.net_.module_.eval()
-        with torch.no_grad():
-            logits = torch.cat(
-                [
-                    self.net_.module_(X_std[start : start + 8192].to(self.net_.device))
-                    for start in range(0, len(X_std), 8192)
-                ]
-            )
-        return logits.argmax(dim=1).cpu().numpy()
+        module = self.net_.module_
+        with inference_mode(module):
+            labels = [
+                module(X_batch).argmax(dim=1).cpu()
+                for _, X_batch in inference_batches(X_std, device=self.net_.device)
+            ]
+        return torch.cat(labels).numpy()
 
     def _encode_labels(self, y, n_rows):
         y = np.asarray(y)
@@ -407,32 +394,6 @@ default="features+label+loss"
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
-
-
-def _clusters_per_class(X, y_encoded, budgets, random_state):
-    """K-means cluster of every row, clustering each class on its own (labels unique overall).
-
-    A class with a budget under ``_MIN_ROWS_TO_CLUSTER`` rows is one cluster;
-    under the default floor of 50 rows per class that only matters when the
-    floor is capped or lowered (a smaller class keeps all its rows). With
-    proportional budgets on shuttle, spreading the 12 kept rows of its 40-row
-    class over three clusters (4 each, one of them the rows the selector rates
-    lowest) cost that class 7.5 points of F1 against a random draw over 100
-    draws, while the draw by p over the class, which concentrates on its
-    high-p rows, was level with random.
-    """
-    clusters = np.empty(len(X), dtype=np.intp)
-    offset = 0
-    for c, budget in enumerate(budgets):
-        rows = np.flatnonzero(y_encoded == c)
-        if budget < _MIN_ROWS_TO_CLUSTER:
-            labels, n_used = 0, 1
-        else:
-            n_clusters = -(-int(budget) // _ROWS_PER_CLUSTER)
-            labels, _, n_used = cluster_rows(X[rows], n_clusters, random_state)
-        clusters[rows] = labels + offset
-        offset += n_used
-    return clusters
 
 
 def _compress_tails(Z):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sklearn_asss import class_budgets
+from sklearn_asss import class_budgets, select_subset
 from sklearn_asss._selection import (
     n_to_keep,
     select_sample,
@@ -156,3 +156,63 @@ def test_select_stratified_keeps_the_lowest_band_when_the_budget_needs_it():
     y = np.zeros(10, dtype=int)
     kept = select_stratified(np.linspace(0, 1, 10), y, np.array([10]), rng)
     assert kept.tolist() == list(range(10))
+
+
+def _scored_classes(seed=0):
+    """Two classes of 300 and 100 rows in two dimensions, with scores in (0, 1)."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat([0, 1], [300, 100])
+    X = rng.normal(size=(len(y), 2)) + 4 * y[:, None]
+    return X, y, rng.uniform(size=len(y))
+
+
+@pytest.mark.parametrize("selection", ["clustered", "top", "sample", "stratified"])
+def test_select_subset_keeps_each_budget(selection):
+    X, y, scores = _scored_classes()
+    budgets = np.array([120, 0])
+    kept = select_subset(scores, y, budgets, selection=selection, X=X, random_state=0)
+    np.testing.assert_array_equal(np.bincount(y[kept], minlength=2), budgets)
+    assert np.all(np.diff(kept) > 0)  # ascending, no row twice
+    again = select_subset(scores, y, budgets, selection=selection, X=X, random_state=0)
+    np.testing.assert_array_equal(kept, again)
+
+
+def test_select_subset_applies_the_named_rule():
+    X, y, scores = _scored_classes()
+    budgets = np.array([60, 20])
+    np.testing.assert_array_equal(
+        select_subset(scores, y, budgets, selection="top"), select_top(scores, y, budgets)
+    )
+    np.testing.assert_array_equal(
+        select_subset(scores, y, budgets, selection="sample", random_state=3),
+        select_sample(scores, y, budgets, np.random.RandomState(3)),
+    )
+    np.testing.assert_array_equal(
+        select_subset(scores, y, budgets, selection="stratified", random_state=3),
+        select_stratified(scores, y, budgets, np.random.RandomState(3)),
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(selection="best"), ValueError, "selection must be one of"),
+        (dict(selection="clustered"), ValueError, "pass them as X"),
+        (dict(scores_shift=-1.0, selection="sample"), ValueError, "non-negative"),
+        (dict(scores_nan=True), ValueError, "finite"),
+        (dict(budgets=[301, 10]), ValueError, "between 0 and the rows"),
+        (dict(budgets=[10]), ValueError, "class codes 0 .. 0"),
+        (dict(budgets=[10.5, 3]), TypeError, "integers"),
+        (dict(y_short=True), ValueError, "one class per score"),
+    ],
+)
+def test_select_subset_rejects_bad_input(kwargs, error, match):
+    X, y, scores = _scored_classes()
+    scores = scores + kwargs.pop("scores_shift", 0.0)
+    if kwargs.pop("scores_nan", False):
+        scores[3] = np.nan
+    if kwargs.pop("y_short", False):
+        y = y[:-1]
+    budgets = kwargs.pop("budgets", [30, 10])
+    with pytest.raises(error, match=match):
+        select_subset(scores, y, budgets, **kwargs)

@@ -4,14 +4,15 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
-from sklearn.utils import check_random_state
 from torch.utils.data import DataLoader
 
+from .._utils import draw_seed
 from ..nn._modules import TaskMLP
-from ..nn._utils import BatchIterator, seeded_torch, torch_seed
+from ..nn._utils import BatchIterator, seeded_torch
 from ._pgd import check_attack_params, pgd_attack
 from ._scoring import MARGIN_EPS, SELECTION_RULES, n_perturbed, select_rows
 
@@ -231,7 +232,7 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
         """Validate the parameters, seed the generators and build the module."""
         self._check_adversarial_params()
         rng = check_random_state(self.random_state)
-        init_seed, train_seed, shuffle_seed, attack_seed = (torch_seed(rng) for _ in range(4))
+        init_seed, train_seed, shuffle_seed, attack_seed = (draw_seed(rng) for _ in range(4))
         self.rng_ = np.random.RandomState(train_seed)
         self.shuffle_generator_ = torch.Generator().manual_seed(shuffle_seed)
         self.attack_generator_ = torch.Generator().manual_seed(attack_seed)
@@ -297,7 +298,7 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
             self._remember_data_shape(X, y)
             self.initialize()
         # dropout masks come from torch's global RNG: fork it, seeded from random_state
-        with seeded_torch(torch_seed(self.rng_)):
+        with seeded_torch(draw_seed(self.rng_)):
             return super().partial_fit(X, y, classes, **fit_params)
 
     def get_dataset(self, X, y=None):

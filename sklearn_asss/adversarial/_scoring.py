@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils import check_random_state
 
+from .._utils import draw_seed
 from ..nn._scores import logit_margin
 from ._pgd import check_attack_params, pgd_attack
 
@@ -244,7 +245,7 @@ class _RobustScorer:
         y = torch.tensor(np.asarray(y), device=device)
         if y.dtype.is_floating_point or y.dtype == torch.bool:
             y = y.long()
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = draw_seed(check_random_state(self.random_state))
         generator = torch.Generator().manual_seed(seed)
         loss_fn = _net_loss(net)
         was_training = module.training

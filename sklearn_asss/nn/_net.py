@@ -18,7 +18,12 @@ from ._objectives import (
     weighted_task_loss,
 )
 from ._relaxation import annealed_temperature, relaxed_bernoulli
-from ._utils import BatchIterator
+from ._utils import (
+    INFERENCE_BATCH_SIZE,
+    BatchIterator,
+    inference_batches,
+    inference_mode,
+)
 
 SELECTOR_INPUTS = ("features", "features+label", "features+label+loss")
 _EPOCH_KEYS = ("task_loss", "selector_loss", "mean_p", "tau")
@@ -61,7 +66,8 @@ class SoftSelectionNet(NeuralNet):
     - ``objective="paper"``: ``L_G`` of equation (4) with the moving-average
       baseline of ``L_C`` subtracted.
     - ``objective="bilevel"``: the expected error (``1 - softmax(C(x))_y``)
-      on an independent batch of C after a one-step look-ahead (SGD, step ``lr``) on the weighted batch, its
+      on an independent batch of C after a one-step look-ahead (SGD, step
+      ``lr``) on the weighted batch, its
       gradient with respect to the weights standardised over the batch, plus
       ``sparsity_weight * (mean(p) - keep_ratio)^2`` and minus
       ``entropy_weight * H(p)``.
@@ -316,15 +322,14 @@ class SoftSelectionNet(NeuralNet):
             self.history.record(key, float(np.mean(values)) if values else float("nan"))
 
     # ------------------------------------------------------------ scoring
-    def selection_probabilities(self, X, y, batch_size=8192):
+    def selection_probabilities(self, X, y, batch_size=INFERENCE_BATCH_SIZE):
         """``p = sigmoid(G(x, y, loss))`` for float tensor `X` and long tensor `y`."""
-        self.module_.eval()
-        self.selector_.eval()
         out = []
-        with torch.no_grad():
-            for start in range(0, len(X), batch_size):
-                Xb = to_tensor(X[start : start + batch_size], device=self.device)
-                yb = to_tensor(y[start : start + batch_size], device=self.device).long()
+        with inference_mode(self.module_, self.selector_):
+            for _, Xb, yb in inference_batches(
+                X, y, device=self.device, batch_size=batch_size
+            ):
+                yb = yb.long()
                 loss = per_sample_cross_entropy(self.module_(Xb), yb)
                 out.append(torch.sigmoid(self.selector_(self.selector_features(Xb, yb, loss))))
         return torch.cat(out).cpu().numpy().astype(np.float64)

@@ -5,10 +5,8 @@ import contextlib
 import numpy as np
 import torch
 
-
-def torch_seed(random_state):
-    """An int seed for torch drawn from a numpy ``RandomState``."""
-    return int(random_state.randint(np.iinfo(np.int32).max))
+# rows per forward pass of batched inference (bounds the memory of the activations)
+INFERENCE_BATCH_SIZE = 8192
 
 
 @contextlib.contextmanager
@@ -22,6 +20,40 @@ def seeded_torch(seed):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+@contextlib.contextmanager
+def inference_mode(*modules):
+    """Run a block with `modules` in eval mode and without autograd, then restore their mode."""
+    were_training = [module.training for module in modules]
+    for module in modules:
+        module.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for module, was_training in zip(modules, were_training):
+            module.train(was_training)
+
+
+def inference_batches(X, *others, device="cpu", batch_size=INFERENCE_BATCH_SIZE):
+    """Consecutive batches of rows for a forward pass: ``(rows, X_batch, *other_batches)``.
+
+    `rows` is the slice of the batch; `X` (an array or a tensor) is sent to
+    `device` as float32 one batch at a time, so that a float64 array is never
+    copied whole; the `others` (labels, ...) keep their dtype. Use it inside
+    :func:`inference_mode`.
+    """
+    for start in range(0, len(X), batch_size):
+        rows = slice(start, start + batch_size)
+        X_batch = torch.as_tensor(_as_float32(X[rows]), device=device)
+        yield (rows, X_batch, *(torch.as_tensor(other[rows], device=device) for other in others))
+
+
+def _as_float32(batch):
+    if isinstance(batch, torch.Tensor):
+        return batch.float()
+    return np.asarray(batch, dtype=np.float32)
 
 
 class BatchIterator:

@@ -3,10 +3,11 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_array, check_consistent_length, check_random_state
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_array, check_consistent_length, check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._utils import draw_seed
 from ._utils import check_matplotlib
 
 _PROJECTIONS = ("pca", "tsne")
@@ -583,7 +584,7 @@ def _project(X, rows, projection, random_state, feature_names):
                 f"projection={projection!r} needs at least 2 features; X has "
                 f"{X.shape[1]}."
             )
-        seed = random_state.randint(np.iinfo(np.int32).max)
+        seed = draw_seed(random_state)
         if projection == "pca":
             from sklearn.decomposition import PCA
 

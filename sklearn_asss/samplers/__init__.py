@@ -1,5 +1,7 @@
 """Baseline samplers ASSS is measured against."""
 
+from ._cleanlab import CleanlabSampler
+from ._deduplicate import DeduplicateSampler
 from ._gradient_matching import GradientMatchingSampler
 from ._kmeans import KMeansSampler
 from ._margin import MarginSampler
@@ -7,6 +9,8 @@ from ._nn_thinning import NNThinningSampler
 from ._random import RandomSampler
 
 __all__ = [
+    "CleanlabSampler",
+    "DeduplicateSampler",
     "GradientMatchingSampler",
     "KMeansSampler",
     "MarginSampler",

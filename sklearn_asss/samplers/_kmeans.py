@@ -3,19 +3,11 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseSubsampler, Substitution, _subsampler_docstring
 from .._selection import class_budgets, select_top
-from ._utils import distinct_rows
-
-# Lloyd's K-means while one iteration costs at most this many row-centroid
-# distances (n_distinct_rows * n_clusters)
-LLOYD_MAX_DISTANCES = 2_000_000
-# above that, MiniBatchKMeans up to this many clusters (its k-means++
-# initialisation grows with the square of n_clusters), a two-level K-means beyond
-MINIBATCH_MAX_CLUSTERS = 1000
+from .._utils import cluster_rows
 
 
 @Substitution(**_subsampler_docstring)
@@ -175,83 +167,6 @@ class KMeansSampler(BaseSubsampler):
         return cluster_rows(
             X, wanted, random_state, batch_size=self.batch_size, max_iter=self.max_iter
         )
-
-
-def cluster_rows(X, n_clusters, random_state, *, batch_size=1024, max_iter=100):
-    """K-means of the rows of `X`, run on its distinct rows weighted by their copies.
-
-    The method is chosen by size as :class:`KMeansSampler` documents (Lloyd,
-    MiniBatchKMeans, or a two-level K-means).
-
-    Returns
-    -------
-    labels : ndarray of shape (n_samples,)
-        Cluster of each row (copies of a row share one).
-    distances : ndarray of shape (n_samples,)
-        Euclidean distance of each row to its cluster's centre.
-    n_clusters : int
-        Number of clusters used: `n_clusters`, at most the number of distinct rows.
-    """
-    distinct, _, inverse, counts = distinct_rows(X)
-    n_clusters = int(max(1, min(n_clusters, len(distinct))))
-    labels, centers = _weighted_kmeans(
-        distinct, counts.astype(X.dtype), n_clusters, random_state, batch_size, max_iter
-    )
-    distances = np.linalg.norm(distinct - centers[labels], axis=1)
-    return labels[inverse], distances[inverse], n_clusters
-
-
-def _weighted_kmeans(X, weights, n_clusters, random_state, batch_size, max_iter, method="auto"):
-    """Labels and centres of a weighted K-means of the distinct rows X.
-
-    `method` is "lloyd", "minibatch", "two-level", or "auto" (by size).
-    """
-    n = len(X)
-    if n_clusters >= n:  # every row its own cluster
-        return np.arange(n), X
-    if method == "auto":
-        if n * n_clusters <= LLOYD_MAX_DISTANCES:
-            method = "lloyd"
-        elif n_clusters <= MINIBATCH_MAX_CLUSTERS:
-            method = "minibatch"
-        else:
-            method = "two-level"
-    if method == "two-level":
-        return _two_level_kmeans(X, weights, n_clusters, random_state, batch_size, max_iter)
-    seed = random_state.randint(np.iinfo(np.int32).max)
-    if method == "lloyd":
-        model = KMeans(n_clusters, n_init=1, max_iter=max_iter, random_state=seed)
-    else:
-        model = MiniBatchKMeans(
-            n_clusters, batch_size=batch_size, max_iter=max_iter, n_init=1, random_state=seed
-        )
-    model.fit(X, sample_weight=weights)
-    return model.labels_, model.cluster_centers_
-
-
-def _two_level_kmeans(X, weights, n_clusters, random_state, batch_size, max_iter):
-    """K-means into ceil(sqrt(k)) groups, then Lloyd's K-means inside each group."""
-    n_groups = int(np.ceil(np.sqrt(n_clusters)))
-    top_method = "lloyd" if len(X) * n_groups <= LLOYD_MAX_DISTANCES else "minibatch"
-    top, _ = _weighted_kmeans(
-        X, weights, n_groups, random_state, batch_size, max_iter, method=top_method
-    )
-    _, group_of_row, group_sizes = np.unique(top, return_inverse=True, return_counts=True)
-    group_of_row = group_of_row.ravel()
-    # clusters per group in proportion to its distinct rows, at least one each
-    clusters_per_group = class_budgets(group_sizes, n_clusters)
-    labels = np.empty(len(X), dtype=np.intp)
-    centers = []
-    offset = 0
-    for group, k in enumerate(clusters_per_group):
-        rows = np.flatnonzero(group_of_row == group)
-        sub_labels, sub_centers = _weighted_kmeans(
-            X[rows], weights[rows], int(k), random_state, batch_size, max_iter, method="lloyd"
-        )
-        labels[rows] = sub_labels + offset
-        centers.append(sub_centers)
-        offset += len(sub_centers)
-    return labels, np.concatenate(centers)
 
 
 def _nearest_per_cluster(labels, distances, budget):

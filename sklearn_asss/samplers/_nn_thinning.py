@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._base import BaseSubsampler, Substitution, _subsampler_docstring
-from ._utils import distinct_rows
+from .._utils import distinct_rows
 
 
 @Substitution(**_subsampler_docstring)

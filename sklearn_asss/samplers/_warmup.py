@@ -9,25 +9,30 @@ from sklearn.utils._param_validation import Interval
 
 from .._base import BaseSubsampler
 from .._selection import select_top
+from .._utils import draw_seed
 from ..nn import fit_task_classifier
-from ..nn._utils import torch_seed
+from ..nn._utils import INFERENCE_BATCH_SIZE, inference_batches, inference_mode
 
-_warmup_docstring = {
-    "warmup_parameters": """warmup_epochs : int, default=2
-        Epochs of the warm-up training of the scoring network on all rows.
-
-    hidden_layer_sizes : tuple of int, default=(128, 64)
+_network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Hidden layers of the scoring network
         (:class:`~sklearn_asss.nn.TaskMLP`, the task network of ASSS).
 
     batch_size : int, default=256
-        Mini-batch size of the warm-up training.
+        Mini-batch size of its training.
 
     lr : float, default=1e-3
-        Learning rate of the warm-up training (Adam).
+        Learning rate of its training (Adam).
 
     device : str, default="cpu"
-        Torch device of the network, e.g. ``"cuda"``.""",
+        Torch device of the network, e.g. ``"cuda"``."""
+
+_warmup_docstring = {
+    "network_parameters": _network_parameters,
+    "warmup_parameters": """warmup_epochs : int, default=2
+        Epochs of the warm-up training of the scoring network on all rows.
+
+    """
+    + _network_parameters,
     "verbose": """verbose : int, default=0
         If positive, print the warm-up epochs (skorch's table) and the
         scoring progress.""",
@@ -71,9 +76,6 @@ class WarmupScoringSampler(BaseSubsampler):
         "verbose": ["verbose"],
     }
 
-    # rows per forward pass when scoring (bounds the memory of the scores)
-    _scoring_batch_size = 8192
-
     def __init__(
         self,
         *,
@@ -106,7 +108,7 @@ class WarmupScoringSampler(BaseSubsampler):
             X,
             y_encoded,
             n_classes,
-            seed=torch_seed(random_state),
+            seed=draw_seed(random_state),
             max_epochs=self.warmup_epochs,
             hidden_layer_sizes=hidden_layer_sizes,
             batch_size=self.batch_size,
@@ -117,7 +119,7 @@ class WarmupScoringSampler(BaseSubsampler):
         if self.verbose:
             print(f"[{type(self).__name__}] scoring {len(y_encoded)} rows")
         self.selection_scores_ = self._score(
-            _Activations(net.module_, X, self.device, self._scoring_batch_size),
+            _Activations(net.module_, X, self.device),
             y_encoded,
             n_classes,
         )
@@ -131,7 +133,7 @@ class WarmupScoringSampler(BaseSubsampler):
 class _Activations:
     """Batched forward passes of a TaskMLP: (row slice, penultimate, logits) per batch."""
 
-    def __init__(self, module, X, device, batch_size):
+    def __init__(self, module, X, device, batch_size=INFERENCE_BATCH_SIZE):
         self.module = module
         self.X = X
         self.device = device
@@ -140,16 +142,9 @@ class _Activations:
     def __iter__(self):
         layers = self.module.net
         body, head = layers[:-1], layers[-1]
-        was_training = self.module.training
-        self.module.eval()
-        try:
-            with torch.no_grad():
-                for start in range(0, len(self.X), self.batch_size):
-                    rows = slice(start, start + self.batch_size)
-                    inputs = torch.as_tensor(
-                        np.asarray(self.X[rows], dtype=np.float32), device=self.device
-                    )
-                    hidden = body(inputs)
-                    yield rows, hidden, head(hidden)
-        finally:
-            self.module.train(was_training)
+        with inference_mode(self.module):
+            for rows, inputs in inference_batches(
+                self.X, device=self.device, batch_size=self.batch_size
+            ):
+                hidden = body(inputs)
+                yield rows, hidden, head(hidden)

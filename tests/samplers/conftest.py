@@ -35,3 +35,15 @@ def _mean_nn_distance(X):
 def mean_nn_distance():
     """A function: the mean distance of each row of X to its nearest other row."""
     return _mean_nn_distance
+
+
+@pytest.fixture(scope="session")
+def kddcup_sample(data_dir):
+    """20,000 random rows of the kddcup 10% file (about half of them repeat another row)."""
+    from sklearn_asss.datasets import load_kddcup99
+
+    X, y = load_kddcup99(
+        data_home=data_dir("kddcup.data_10_percent.gz"), return_X_y=True
+    )
+    rows = np.random.RandomState(0).choice(len(y), 20_000, replace=False)
+    return X[rows], y[rows]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import sklearn_asss.samplers._kmeans as kmeans_module
+import sklearn_asss._utils as clustering
 from sklearn_asss import KMeansSampler, RandomSampler
 
 
@@ -55,8 +55,8 @@ def test_clusters_capped_by_budget_and_distinct_rows():
 )
 def test_large_data_paths(monkeypatch, lloyd_max, minibatch_max):
     # force MiniBatchKMeans, then the two-level K-means, on small data
-    monkeypatch.setattr(kmeans_module, "LLOYD_MAX_DISTANCES", lloyd_max)
-    monkeypatch.setattr(kmeans_module, "MINIBATCH_MAX_CLUSTERS", minibatch_max)
+    monkeypatch.setattr(clustering, "LLOYD_MAX_DISTANCES", lloyd_max)
+    monkeypatch.setattr(clustering, "MINIBATCH_MAX_CLUSTERS", minibatch_max)
     X, y, blob, _ = _three_blobs()
     sampler = KMeansSampler(keep_ratio=0.1, n_clusters=30, random_state=0)
     _, y_res = sampler.fit_resample(X, y)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-import sklearn_asss.samplers._utils as utils
-from sklearn_asss.samplers._utils import distinct_rows
+import sklearn_asss._utils as utils
+from sklearn_asss._utils import distinct_rows
 
 
 def _expected(X):
