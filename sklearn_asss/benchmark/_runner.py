@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
-from .._selection import class_budgets, select_top
+from .._selection import class_budgets, select_subset
 from ..metrics import SCORE_NAMES, classification_scores, performance_retention_rate
 from ._datasets import DATASETS, flip_labels, load_dataset
 from ._methods import resolve_methods
@@ -136,7 +136,7 @@ def cap_rows(X, y, max_rows, seed):
     _, y_encoded = np.unique(y, return_inverse=True)
     budgets = class_budgets(np.bincount(y_encoded), max_rows)
     keys = np.random.RandomState(seed).uniform(size=len(y))
-    rows = select_top(keys, y_encoded, budgets)
+    rows = select_subset(keys, y_encoded, budgets, selection="top")
     return X[rows], y[rows]
 
 
