@@ -105,14 +105,16 @@ def main(argv=None):
         study = study_from_args(args)
     except (ValueError, OSError) as error:
         parser.error(str(error))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     rows, notes = run_study(study, resume=args.resume, progress=not args.quiet)
-    wall_s = time.perf_counter() - start
+    wall_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
     command = shlex.join(["python", "-m", "sklearn_asss.benchmark", *argv])
     paths = write_report(
-        rows, study, notes=notes, command=command, commit=commit_id(), wall_s=wall_s
+        rows, study, notes=notes, command=command, commit=commit_id(), wall_s=wall_s,
+        cpu_s=cpu_s,
     )
     for note in notes:
         print("note:", note, file=sys.stderr)
     print("\n".join(f"wrote {path}" for path in paths.values()))
+    print(f"wall time {wall_s:.0f} s, CPU time {cpu_s:.0f} s")
     return 0

@@ -232,7 +232,8 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
     return fig
 
 
-def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=None):
+def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=None,
+                 cpu_s=None):  # fmt: skip
     """Write ``results.md``, ``summary.csv``, ``paired.csv`` and the charts into ``study.out``.
 
     Returns
@@ -261,20 +262,23 @@ def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=Non
     failed = rows[rows["status"] != "ok"]
     notes += [f"{r.dataset} {r.noise_kind} keep {r.keep_ratio:g} fold {r.fold} draw {r.draw} "
               f"{r.method}: {r.status}" for r in failed.itertuples()]  # fmt: skip
-    text = _page(rows, study, notes, command, commit, wall_s, images)
+    text = _page(rows, study, notes, command, commit, (wall_s, cpu_s), images)
     paths["markdown"].write_text(text)
     return paths
 
 
-def _page(rows, study, notes, command, commit, wall_s, images):
+def _page(rows, study, notes, command, commit, seconds, images):
     ok = _ok(rows)
     lines = [f"# {study.title}", ""]
     if study.description:
         lines += [study.description.strip(), ""]
     lines += ["Regenerate this page (from the repository root, data directory in "
               "`SKLEARN_ASSS_DATA`):", "", "```bash", command or "", "```", ""]  # fmt: skip
+    wall_s, cpu_s = seconds
     run = [f"commit `{commit}`" if commit else None,
-           f"wall time {wall_s / 60:.1f} min" if wall_s is not None else None]  # fmt: skip
+           f"wall time {wall_s / 60:.1f} min" if wall_s is not None else None,
+           f"CPU time {cpu_s / 60:.1f} min (all threads; the machine may have been shared)"
+           if cpu_s is not None else None]  # fmt: skip
     lines += ["Ran on " + ", ".join(x for x in run if x) + ".", ""]
     lines += [
         f"Protocol: stratified {study.cv}-fold cross-validation x {study.repeats} repeat(s) x "
