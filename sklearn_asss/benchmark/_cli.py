@@ -44,9 +44,8 @@ def build_parser():
         else:
             parser.add_argument(flag, type=type(default), metavar=name.upper(),
                                 help=f"{text} (default: {default!r})")
-    parser.add_argument("--label-noise-kind", dest="noise_kinds", nargs="+",
-                        help=argparse.SUPPRESS)  # alias: --noise-kind
-    parser.add_argument("--noise-kind", dest="noise_kinds", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--noise-kind", dest="noise_kinds", nargs="+",
+                        help=argparse.SUPPRESS)  # the singular of --noise-kinds
     parser.add_argument("--param", action="append", default=[], metavar="METHOD.NAME=VALUE",
                         help="a method's parameter, e.g. asss.max_epochs=20 (repeatable; "
                         "a Python literal, else a string)")
