@@ -15,6 +15,7 @@ with ``resume=True`` skips the rows already there, so an interrupted run
 loses at most the row in flight.
 """
 
+import io
 import os
 import threading
 import time
@@ -85,9 +86,14 @@ def run_study(study, *, resume=False, progress=True):
 
 
 def read_rows(path):
-    """The rows of a ``rows.csv``, a truncated last line (a killed run) left out."""
-    rows = pd.read_csv(path, on_bad_lines="skip", dtype={"warnings": str})
-    return rows.dropna(subset=["status"]).reset_index(drop=True)
+    """The rows of a ``rows.csv``; a last line cut short (a killed run) is left out."""
+    text = Path(path).read_text()
+    complete = text[: text.rfind("\n") + 1]  # every row ends with a newline once written
+    rows = pd.read_csv(io.StringIO(complete), dtype={"warnings": str})
+    if list(rows.columns) != COLUMNS:
+        raise ValueError(f"{path} was not written by this version of the runner: its columns "
+                         f"differ from {COLUMNS}. Move it away or run without resume.")
+    return rows
 
 
 def _start_csv(path, resume):

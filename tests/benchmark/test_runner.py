@@ -174,3 +174,22 @@ def test_existing_rows_are_replaced_without_resume(tmp_path):
     run_study(study, progress=False)
     rows, _ = run_study(replace(study, methods=["kmeans"]), progress=False)
     assert set(rows["method"]) == {"full", "kmeans"}
+
+
+def test_a_row_cut_short_by_a_kill_is_dropped_and_run_again(tmp_path):
+    study = tiny(tmp_path, draws=1, keep_ratios=[0.5], methods=["random"])
+    whole, _ = run_study(study, progress=False)
+    path = Path(study.out) / "rows.csv"
+    text = path.read_text()
+    path.write_text(text[: text.rstrip("\n").rfind("\n") + 1] + text.splitlines()[-1][:40])
+    assert len(read_rows(path)) == len(whole) - 1
+    resumed, _ = run_study(study, resume=True, progress=False)
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(whole))
+
+
+def test_resume_refuses_a_file_of_another_format(tmp_path):
+    study = tiny(tmp_path)
+    Path(study.out).mkdir(parents=True)
+    (Path(study.out) / "rows.csv").write_text("dataset,method\ndigits,random\n")
+    with pytest.raises(ValueError, match="not written by this version"):
+        run_study(study, resume=True, progress=False)
