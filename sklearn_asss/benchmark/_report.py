@@ -49,10 +49,12 @@ def summarize(rows):
     failed = rows[rows["status"] != "ok"].groupby([*CELL, "method"]).size()
     summary["n_failed"] = failed.reindex(summary.index, fill_value=0)
     summary = summary.reset_index()
-    summary["_rank"] = summary["method"].map(_method_rank)
-    return summary.sort_values([*CELL[:3], "keep_ratio", "_rank"], kind="stable").drop(
-        columns="_rank"
-    ).reset_index(drop=True)
+    # data sets and noise settings in the order they ran, then keep ratio, then method
+    order = {key: i for i, key in enumerate(dict.fromkeys(zip(*(rows[c] for c in CELL[:3]))))}
+    summary["_setting"] = [order[key] for key in zip(*(summary[c] for c in CELL[:3]))]
+    summary["_method"] = summary["method"].map(_method_rank)
+    summary = summary.sort_values(["_setting", "keep_ratio", "_method"], kind="stable")
+    return summary.drop(columns=["_setting", "_method"]).reset_index(drop=True)
 
 
 def paired_differences(rows, reference):
