@@ -5,6 +5,7 @@ from ._base import BaseSubsampler
 from ._selection import class_budgets, select_subset
 from .samplers import (
     CleanlabSampler,
+    CoverageCentricSampler,
     DeduplicateSampler,
     GradientMatchingSampler,
     KMeansSampler,
@@ -19,6 +20,7 @@ __all__ = [
     "ASSSSampler",
     "BaseSubsampler",
     "CleanlabSampler",
+    "CoverageCentricSampler",
     "DeduplicateSampler",
     "GradientMatchingSampler",
     "KMeansSampler",

@@ -1,6 +1,7 @@
 """Baseline samplers ASSS is measured against."""
 
 from ._cleanlab import CleanlabSampler
+from ._coverage_centric import CoverageCentricSampler
 from ._deduplicate import DeduplicateSampler
 from ._gradient_matching import GradientMatchingSampler
 from ._kmeans import KMeansSampler
@@ -10,6 +11,7 @@ from ._random import RandomSampler
 
 __all__ = [
     "CleanlabSampler",
+    "CoverageCentricSampler",
     "DeduplicateSampler",
     "GradientMatchingSampler",
     "KMeansSampler",

@@ -3,8 +3,6 @@
 from abc import abstractmethod
 from numbers import Integral, Real
 
-import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval
 
 from .._base import BaseSubsampler
@@ -102,9 +100,21 @@ class WarmupScoringSampler(BaseSubsampler):
         self.verbose = verbose
 
     def _select(self, X, y_encoded, budgets, random_state):
-        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         n_classes = len(budgets)
-        net = fit_task_classifier(
+        net = self._warm_up(X, y_encoded, n_classes, random_state)
+        if self.verbose:
+            print(f"[{type(self).__name__}] scoring {len(y_encoded)} rows")
+        self.selection_scores_ = self._score(
+            _Activations(net.module_, X, self.device),
+            y_encoded,
+            n_classes,
+        )
+        return select_top(self.selection_scores_, y_encoded, budgets)
+
+    def _warm_up(self, X, y_encoded, n_classes, random_state, callbacks=None):
+        """The scoring network, trained ``warmup_epochs`` epochs on all rows."""
+        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        return fit_task_classifier(
             X,
             y_encoded,
             n_classes,
@@ -115,15 +125,8 @@ class WarmupScoringSampler(BaseSubsampler):
             lr=self.lr,
             device=self.device,
             verbose=self.verbose,
+            callbacks=callbacks,
         )
-        if self.verbose:
-            print(f"[{type(self).__name__}] scoring {len(y_encoded)} rows")
-        self.selection_scores_ = self._score(
-            _Activations(net.module_, X, self.device),
-            y_encoded,
-            n_classes,
-        )
-        return select_top(self.selection_scores_, y_encoded, budgets)
 
     @abstractmethod
     def _score(self, activations, y_encoded, n_classes):

@@ -10,6 +10,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_asss import (
+    CoverageCentricSampler,
+    DeduplicateSampler,
     GradientMatchingSampler,
     KMeansSampler,
     MarginSampler,
@@ -26,6 +28,8 @@ SAMPLERS = [
     NNThinningSampler(random_state=0),
     MarginSampler(warmup_epochs=2, random_state=0),
     GradientMatchingSampler(warmup_epochs=2, random_state=0),
+    DeduplicateSampler(random_state=0),
+    CoverageCentricSampler(warmup_epochs=2, random_state=0),
 ]
 IDS = [repr(sampler) for sampler in SAMPLERS]
 
@@ -116,6 +120,10 @@ BAD_PARAMS = [
     (MarginSampler, {"lr": 0.0}),
     (GradientMatchingSampler, {"reference": "batch"}),
     (GradientMatchingSampler, {"batch_size": 0}),
+    (DeduplicateSampler, {"min_samples_per_class": 0}),
+    (CoverageCentricSampler, {"difficulty": "loss"}),
+    (CoverageCentricSampler, {"hard_cut_ratio": 1.0}),
+    (CoverageCentricSampler, {"n_strata": 0}),
 ]
 
 
