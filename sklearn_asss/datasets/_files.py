@@ -131,12 +131,15 @@ def _problem(path, size, known):
     try:
         content_sha256 = _sha256_of_content(path)
     except EOFError:
-        return (
-            f"it is {size:,} bytes and its gzip stream ends before the end-of-stream "
-            f"marker: the file is truncated (an interrupted copy or download)"
-        )
+        if size < known.size:
+            return (
+                f"it is {size:,} bytes, the known file {known.size:,}, and its gzip stream "
+                f"ends before the end-of-stream marker: the file is truncated (an "
+                f"interrupted copy or download)"
+            )
+        return _corrupt(size, "its gzip stream ends before the end-of-stream marker")
     except (gzip.BadGzipFile, zlib.error) as error:
-        return f"it is {size:,} bytes and not a valid gzip file ({error})"
+        return _corrupt(size, error)
     if content_sha256 != known.content_sha256:
         return (
             f"it is a readable gzip file of {size:,} bytes, but its content differs from "
@@ -144,6 +147,10 @@ def _problem(path, size, known):
             f"expected {known.content_sha256})"
         )
     return None
+
+
+def _corrupt(size, reason):
+    return f"it is {size:,} bytes and not a valid gzip file ({reason}): the file is corrupt"
 
 
 def _sha256_of_file(path):

@@ -1,60 +1,61 @@
 """A Unix ``compress`` (``.Z``) writer for the tests: gzip and our reader check it.
 
 The UCI originals of shuttle and connect-4 are ``.Z`` files; the tests serve
-such files made from the shared data, written by this reference-style encoder
-(the layout of ``ncompress``: codes grow from 9 bits, groups of 8 codes padded
-when the width changes, a CLEAR code when the table is full).
+such files made from the shared data, written by this encoder in the layout of
+``ncompress``: codes grow from 9 bits, each group of 8 codes is padded when the
+width changes, and a CLEAR code restarts the table when it is full.
 """
 
 _CLEAR = 256
+_INIT_BITS = 9
 
 
 def compress_lzw(data, max_bits=16):
     """`data` as the bytes of a ``.Z`` file in block mode."""
     out = bytearray(b"\x1f\x9d" + bytes([0x80 | max_bits]))
-    state = {"acc": 0, "n_acc": 0, "n_bits": 9, "codes": 0}
+    acc = n_acc = codes = 0
+    n_bits = _INIT_BITS
+    table_size = 1 << max_bits
+    table, free = {}, 257  # (prefix code << 8 | byte) -> code
 
-    def put(value, n_bits):
-        state["acc"] |= value << state["n_acc"]
-        state["n_acc"] += n_bits
-        while state["n_acc"] >= 8:
-            out.append(state["acc"] & 0xFF)
-            state["acc"] >>= 8
-            state["n_acc"] -= 8
-
-    def emit(code):
-        put(code, state["n_bits"])
-        state["codes"] += 1
+    def put(value, width):
+        nonlocal acc, n_acc
+        acc |= value << n_acc
+        n_acc += width
+        while n_acc >= 8:
+            out.append(acc & 0xFF)
+            acc >>= 8
+            n_acc -= 8
 
     def pad_group():
-        put(0, (-state["codes"] % 8) * state["n_bits"])
-        state["codes"] = 0
+        nonlocal codes
+        put(0, (-codes % 8) * n_bits)
+        codes = 0
 
-    table_size = 1 << max_bits
-    table = {bytes((i,)): i for i in range(256)}
-    free = 257
-    word = b""
-    for byte in data:
-        extended = word + bytes((byte,))
-        if extended in table:
-            word = extended
+    if not data:
+        return bytes(out)
+    code = data[0]
+    for byte in data[1:]:
+        key = code << 8 | byte
+        known = table.get(key)
+        if known is not None:
+            code = known
             continue
-        emit(table[word])
-        if free > (1 << state["n_bits"]) - 1 and state["n_bits"] < max_bits:
+        put(code, n_bits)
+        codes += 1
+        if free > (1 << n_bits) - 1 and n_bits < max_bits:
             pad_group()
-            state["n_bits"] += 1
+            n_bits += 1
         if free < table_size:
-            table[extended] = free
+            table[key] = free
             free += 1
         else:
-            emit(_CLEAR)
+            put(_CLEAR, n_bits)
+            codes += 1
             pad_group()
-            state["n_bits"] = 9
-            table = {bytes((i,)): i for i in range(256)}
-            free = 257
-        word = bytes((byte,))
-    if word:
-        emit(table[word])
-    if state["n_acc"]:
-        out.append(state["acc"])
+            n_bits, table, free = _INIT_BITS, {}, 257
+        code = byte
+    put(code, n_bits)
+    if n_acc:
+        out.append(acc)
     return bytes(out)
