@@ -268,6 +268,7 @@ def _fetch(remote, directory, known):
             f"Downloading {url} for {known.filename!r} failed after {received:,} bytes: "
             f"{type(error).__name__}: {error}. Nothing was written. Check the connection "
             f"and try again, or download the file yourself and put it in the data directory."
+            f"{_mirror_note()}"
         ) from error
     if expected is not None and received != int(expected):
         raise DataFileError(
@@ -275,6 +276,13 @@ def _fetch(remote, directory, known):
             f"{received:,} of {int(expected):,} bytes. Nothing was written. Try again."
         )
     return target
+
+
+def _mirror_note():
+    mirror = os.environ.get(DOWNLOAD_URL_ENV_VAR)
+    if not mirror:
+        return ""
+    return f" The address comes from the environment variable {DOWNLOAD_URL_ENV_VAR}={mirror!r}."
 
 
 def _write_gzip(path, content):
