@@ -155,12 +155,12 @@ def load_connect4(
     path = data_file(KNOWN_FILE, data_home, download_if_missing=download_if_missing)
     raw = pd.read_csv(path, header=None, names=[*FEATURE_NAMES, "class"], dtype=str)
     cells = raw[FEATURE_NAMES]
-    unknown = sorted(set(np.unique(cells.to_numpy())) - set(CELL_CODES))
+    unknown = sorted(set(pd.unique(cells.to_numpy().ravel())) - set(CELL_CODES), key=str)
     if unknown:
         raise ValueError(f"{path}: unexpected cell values {unknown}; expected b, x, o.")
     codes = pd.Categorical(raw["class"], categories=list(TARGET_NAMES)).codes
     if (codes < 0).any():
-        bad = sorted(set(raw["class"][codes < 0]))
+        bad = sorted(set(raw["class"][codes < 0]), key=str)
         raise ValueError(f"{path}: unexpected classes {bad}; expected win, loss, draw.")
     target = pd.Series(codes.astype(np.int64), name="class")
     frame = None
