@@ -105,7 +105,7 @@ def data_file(known, data_home=None, *, download_if_missing=False):
     path = home / known.filename
     if not path.is_file():
         if not (download_if_missing and known.remotes):
-            raise FileNotFoundError(_missing_message(known, home, download_if_missing))
+            raise FileNotFoundError(_missing_message(known, home))
         _download(known, path)
     verify(path, known)
     return path
@@ -194,7 +194,7 @@ def _damaged_message(path, known, problem):
     return f"The data file {str(path)!r} is damaged: {problem}. {_fix(known)}"
 
 
-def _missing_message(known, home, download_if_missing):
+def _missing_message(known, home):
     message = (
         f"{known.loader} needs the file {known.filename!r} in the data directory "
         f"{str(home)!r}, which does not contain it."
@@ -240,7 +240,7 @@ def _download(known, path):
             (local,) = remotes
         else:
             local = Path(tmp) / path.name
-            _write_gzip(local, known.convert(remotes))
+            _write_gzip(local, _converted(known, remotes, path.parent))
         problem = _problem(local, local.stat().st_size, known)
         if problem is not None:
             raise DataFileError(
@@ -250,6 +250,19 @@ def _download(known, path):
                 f"put a good copy there yourself ({_good_copy(known)})."
             )
         os.replace(local, path)
+
+
+def _converted(known, remotes, home):
+    """The local content made from the downloaded `remotes`; a DataFileError if unreadable."""
+    try:
+        return known.convert(remotes)
+    except ValueError as error:  # UnicodeDecodeError included
+        raise DataFileError(
+            f"The download of {known.filename!r} from {_urls(known)} could not be read: "
+            f"{error}. Nothing was written to {str(home)!r}. The public files may have "
+            f"changed or the transfer was damaged: try again later, or put a good copy "
+            f"there yourself ({_good_copy(known)})."
+        ) from error
 
 
 def _fetch(remote, directory, known):

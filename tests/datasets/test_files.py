@@ -218,6 +218,16 @@ def test_a_download_of_other_data_is_refused(mirror, uci_shuttle, tmp_path):
     assert _only_file(tmp_path) == []
 
 
+def test_an_unreadable_download_is_refused(mirror, uci_shuttle, tmp_path):
+    mirror.files.update(uci_shuttle)
+    mirror.files["shuttle.trn.Z"] = b"<html>Moved</html>"
+    with pytest.raises(DataFileError) as error:
+        load_shuttle(data_home=tmp_path)
+    message = str(error.value)
+    assert "could not be read: not a .Z (Unix compress) file" in message
+    assert _only_file(tmp_path) == []
+
+
 def test_a_missing_remote_file_is_a_clear_error(mirror, tmp_path):
     with pytest.raises(DataFileError) as error:
         load_connect4(data_home=tmp_path)
