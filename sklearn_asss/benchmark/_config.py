@@ -41,7 +41,7 @@ class Study:
                                 "(default: each data set's own)", factory=lambda: [],
                                 type=str)  # fmt: skip
     downstream: str = _option("mlp", "model trained on each subset: mlp or forest")
-    cv: int = _option(5, "folds of the stratified k-fold")
+    cv: int = _option(3, "folds of the stratified k-fold")
     repeats: int = _option(1, "repeats of the k-fold")
     draws: int = _option(1, "sampler random states per fold (paired across methods)")
     epochs: int = _option(20, "epochs of every MLP trained for scoring")

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..datasets import PANEL_DATASETS
+
 #: The label-noise kinds the runner knows (see :func:`flip_labels`).
 NOISE_KINDS = ("symmetric", "pair")
 
@@ -55,10 +57,6 @@ def _package_loader(function_name, **kwargs):
     return load
 
 
-#: The six small tables of ``panel/`` in the data directory, read by
-#: :func:`sklearn_asss.datasets.load_panel`.
-PANEL_TABLES = ("optdigits", "ring", "texture", "phoneme", "marketing", "spambase")
-
 #: Every registered data set, by name.
 DATASETS = {
     d.name: d
@@ -74,7 +72,7 @@ DATASETS = {
         *(
             Dataset(table, _package_loader("load_panel", name=table),
                     description=f"panel table {table} (KEEL)")
-            for table in PANEL_TABLES
+            for table in PANEL_DATASETS
         ),
     ]
 }  # fmt: skip

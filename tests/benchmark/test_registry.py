@@ -116,3 +116,12 @@ def test_unknown_config_key_raises(tmp_path):
     path.write_text('datasets = ["digits"]\nfolds = 3\n')
     with pytest.raises(ValueError, match="unknown setting"):
         load_study(path)
+
+
+def test_the_panel_tables_are_registered(data_dir):
+    from sklearn_asss.datasets import PANEL_DATASETS
+
+    assert set(PANEL_DATASETS) <= set(DATASETS)
+    X, y = load_dataset("ring", data_dir("panel/ring.csv.gz"))
+    assert X.shape == (7400, 20) and X.dtype == np.float64
+    assert sorted(np.unique(y, return_counts=True)[1]) == [3664, 3736]
