@@ -97,14 +97,14 @@ def read_rows(path):
 
 
 def _start_csv(path, resume):
-    """Write the header (or keep a resumed file's good rows); return the keys done."""
+    """Write the header (or keep a resumed file's good rows); return the rows done by key."""
     if resume and path.is_file():
         rows = read_rows(path)
         rows = rows[rows["status"] == "ok"]
         rows.to_csv(path, index=False, columns=COLUMNS)
-        return {_key(*row) for row in rows[KEY].itertuples(index=False)}
+        return {_key(*row[KEY]): row for _, row in rows.iterrows()}
     pd.DataFrame(columns=COLUMNS).to_csv(path, index=False)
-    return set()
+    return {}
 
 
 def _key(dataset, kind, rate, keep, repeat, fold, draw, method):
@@ -165,11 +165,13 @@ def _run_dataset(study, name, path, done, progress):
             repeat, fold = divmod(index, study.cv)
             fold_key = (name, kind, rate, repeat, fold)
             tasks = _tasks(study, methods, fold_key, done)
-            full_done = _key(*fold_key[:3], 1.0, repeat, fold, 0, FULL) in done
-            if not tasks and full_done:
+            full_row = done.get(_key(*fold_key[:3], 1.0, repeat, fold, 0, FULL))
+            if not tasks and full_row is not None:
                 continue
-            fold_data = _prepare_fold(study, X, y_encoded, n_classes, train, test, fold_key)
-            if not full_done:
+            fold_data = _prepare_fold(
+                study, X, y_encoded, n_classes, train, test, fold_key, full_row
+            )
+            if full_row is None:
                 _append(path, _log(progress, fold_data["full_row"]))
             for keep, draw, method in tasks:
                 row = _run_method(study, method, keep, draw, fold_data)
@@ -201,8 +203,12 @@ def _log(progress, row):
     return row
 
 
-def _prepare_fold(study, X, y_encoded, n_classes, train, test, fold_key):
-    """Standardised features, noisy training labels and the full-data model's scores."""
+def _prepare_fold(study, X, y_encoded, n_classes, train, test, fold_key, full_row=None):
+    """Standardised features, noisy training labels and the full-data model's scores.
+
+    The full-data model is trained unless `full_row`, its row of an earlier
+    run, gives its scores.
+    """
     name, kind, rate, repeat, fold = fold_key
     scaler = StandardScaler().fit(X[train])
     X_train = scaler.transform(X[train]).astype(np.float32)
@@ -216,6 +222,9 @@ def _prepare_fold(study, X, y_encoded, n_classes, train, test, fold_key):
         n_classes=n_classes, flipped=flipped, fold_key=fold_key,
         model_seed=_seed(study.seed, name, repeat, fold, "model"),
     )  # fmt: skip
+    if full_row is not None:
+        data["full_scores"] = {s: full_row[s] for s in SCORE_NAMES}
+        return data
     start = time.perf_counter()
     model = fit_downstream(study, X_train, y_train, n_classes, data["model_seed"])
     train_s = time.perf_counter() - start

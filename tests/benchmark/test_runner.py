@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from sklearn_asss import KMeansSampler
-from sklearn_asss.benchmark import METHODS, Study, read_rows, run_study
-from sklearn_asss.benchmark._methods import Method
+from sklearn_asss.benchmark import METHODS, Method, Study, read_rows, run_study
 
 #: Columns that depend on the machine's load, not on the computation.
 TIMING = ["selection_s", "train_s", "peak_mb", "warnings"]
