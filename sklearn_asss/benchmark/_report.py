@@ -196,8 +196,8 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
     n_rows = -(-len(panels) // columns)
     fig = Figure(figsize=(4.2 * columns, 3.2 * n_rows + 0.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(n_rows, columns, squeeze=False)).ravel()
-    colors = colormaps["tab20"]
-    scale = 100
+    colors = colormaps["tab10"]
+    label = f"{'PRR ' if score.startswith('prr') else ''}{_LABEL.get(score, score)} (%)"
     for ax, (dataset, kind, rate) in zip(axes, panels):
         panel = data[(data["dataset"] == dataset) & (data["noise_kind"] == kind)
                      & (data["noise_rate"] == rate)]  # fmt: skip
@@ -205,13 +205,14 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
             line = panel[panel["method"] == method].sort_values("keep_ratio")
             if line.empty:
                 continue
-            mean = scale * line[f"{score}_mean"].to_numpy(float)
-            se = scale * (line[f"{score}_std"].fillna(0) / np.sqrt(line["n"])).to_numpy(float)
+            mean = 100 * line[f"{score}_mean"].to_numpy(float)
+            se = 100 * (line[f"{score}_std"].fillna(0) / np.sqrt(line["n"])).to_numpy(float)
             x = line["keep_ratio"].to_numpy(float)
-            style = dict(color=colors(i % 20), label=method, marker="o", markersize=3,
-                         linewidth=2 if method.startswith("asss") else 1)  # fmt: skip
-            ax.plot(x, mean, **style)
-            ax.fill_between(x, mean - se, mean + se, color=colors(i % 20), alpha=0.2)
+            color = colors(i % 10)
+            ax.plot(x, mean, color=color, label=method, marker="o", markersize=3,
+                    linestyle="-" if i < 10 else "--",
+                    linewidth=2 if method.startswith("asss") else 1)  # fmt: skip
+            ax.fill_between(x, mean - se, mean + se, color=color, alpha=0.15)
         if score.startswith("prr"):
             ax.axhline(100, color="black", linestyle="--", linewidth=0.8)
         ax.set_xscale("log")
@@ -220,15 +221,14 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
         ax.minorticks_off()
         ax.set_title(f"{dataset}, {_setting(kind, rate)}", fontsize="medium")
         ax.set_xlabel("keep ratio")
-        ax.set_ylabel(f"{'PRR ' if score.startswith('prr') else ''}{_LABEL.get(score, score)}"
-                      " (%)")  # fmt: skip
+        ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
                fontsize="small")  # fmt: skip
-    fig.suptitle(title or f"{_LABEL.get(score, score)} against keep ratio (mean ± SE)")
+    fig.suptitle(title or f"{label} against keep ratio (mean ± standard error over fold-draws)")
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
