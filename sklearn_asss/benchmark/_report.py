@@ -21,6 +21,7 @@ _AVERAGED = [
 PAIRED = ["prr_accuracy", "prr_f1_macro", "prr_roc_auc_ovr", "robust_accuracy"]
 _LABEL = {"prr_accuracy": "acc.", "prr_f1_macro": "F1", "prr_roc_auc_ovr": "AUC",
           "robust_accuracy": "PGD acc."}  # fmt: skip
+_SCORE_TEXT = {"accuracy": "accuracy", "f1_macro": "macro F1", "roc_auc_ovr": "macro AUC"}
 
 
 def _ok(rows):
@@ -138,7 +139,8 @@ def markdown_tables(rows, reference):
         if len(full):
             f = full.iloc[0]
             text = ", ".join(
-                f"{s} {_pm(f[f'{s}_mean'], f[f'{s}_std'], digits=4)}" for s in SCORE_NAMES
+                f"{_SCORE_TEXT[s]} {_pm(f[f'{s}_mean'], f[f'{s}_std'], digits=4)}"
+                for s in SCORE_NAMES
             )
             if robust:
                 text += f", PGD accuracy {_pm(f['robust_accuracy_mean'], np.nan, digits=4)}"
