@@ -39,7 +39,8 @@ def build_parser():
     for name, default, text, kind in cli_fields():
         flag = "--" + name.replace("_", "-")
         if isinstance(default, list):
-            parser.add_argument(flag, nargs="+", type=kind, metavar=name.upper()[:-1],
+            singular = name[:-1] if name.endswith("s") else name
+            parser.add_argument(flag, nargs="+", type=kind, metavar=singular.upper(),
                                 help=f"{text} (default: {' '.join(map(str, default)) or '-'})")
         else:
             parser.add_argument(flag, type=type(default), metavar=name.upper(),

@@ -30,15 +30,14 @@ class Study:
     title: str = _option("Subsampling benchmark", "title of the report page")
     description: str = _option("", "text put at the top of the page", cli=False)
     datasets: list = _option(None, "data sets", factory=lambda: ["digits"], type=str)
-    methods: list = _option(None, "methods (default: every available one; cleanlab only "
-                            "with label noise)", factory=lambda: list(DEFAULT_METHODS),
-                            type=str)  # fmt: skip
+    methods: list = _option(None, "methods (cleanlab runs only in noisy settings)",
+                            factory=lambda: list(DEFAULT_METHODS), type=str)  # fmt: skip
     keep_ratios: list = _option(None, "shares of the training fold kept",
                                 factory=lambda: [0.3], type=float)  # fmt: skip
     label_noise: list = _option(None, "shares of training labels flipped (0: clean)",
                                 factory=lambda: [0.0], type=float)  # fmt: skip
-    noise_kinds: list = _option(None, f"label-noise kinds among {', '.join(NOISE_KINDS)} "
-                                "(default: each data set's own)", factory=lambda: [],
+    noise_kinds: list = _option(None, f"label-noise kinds among {', '.join(NOISE_KINDS)}; "
+                                "none given: each data set's own", factory=lambda: [],
                                 type=str)  # fmt: skip
     downstream: str = _option("mlp", "model trained on each subset: mlp or forest")
     cv: int = _option(3, "folds of the stratified k-fold")
