@@ -13,7 +13,7 @@ from ._selection import SELECTIONS, select_subset
 from ._utils import draw_seed
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
-from .nn._utils import inference_batches, inference_mode, seeded_torch
+from .nn._utils import eval_no_grad, inference_batches, seeded_torch
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
@@ -370,7 +370,7 @@ default="features+label+loss"
 
     def _predict_encoded(self, X_std):
         module = self.net_.module_
-        with inference_mode(module):
+        with eval_no_grad(module):
             labels = [
                 module(X_batch).argmax(dim=1).cpu()
                 for _, X_batch in inference_batches(X_std, device=self.net_.device)

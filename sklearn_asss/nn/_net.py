@@ -21,8 +21,8 @@ from ._relaxation import annealed_temperature, relaxed_bernoulli
 from ._utils import (
     INFERENCE_BATCH_SIZE,
     BatchIterator,
+    eval_no_grad,
     inference_batches,
-    inference_mode,
 )
 
 SELECTOR_INPUTS = ("features", "features+label", "features+label+loss")
@@ -325,7 +325,7 @@ class SoftSelectionNet(NeuralNet):
     def selection_probabilities(self, X, y, batch_size=INFERENCE_BATCH_SIZE):
         """``p = sigmoid(G(x, y, loss))`` for float tensor `X` and long tensor `y`."""
         out = []
-        with inference_mode(self.module_, self.selector_):
+        with eval_no_grad(self.module_, self.selector_):
             for _, Xb, yb in inference_batches(
                 X, y, device=self.device, batch_size=batch_size
             ):

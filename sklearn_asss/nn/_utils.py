@@ -23,7 +23,7 @@ def seeded_torch(seed):
 
 
 @contextlib.contextmanager
-def inference_mode(*modules):
+def eval_no_grad(*modules):
     """Run a block with `modules` in eval mode and without autograd, then restore their mode."""
     were_training = [module.training for module in modules]
     for module in modules:
@@ -42,7 +42,7 @@ def inference_batches(X, *others, device="cpu", batch_size=INFERENCE_BATCH_SIZE)
     `rows` is the slice of the batch; `X` (an array or a tensor) is sent to
     `device` as float32 one batch at a time, so that a float64 array is never
     copied whole; the `others` (labels, ...) keep their dtype. Use it inside
-    :func:`inference_mode`.
+    :func:`eval_no_grad`.
     """
     for start in range(0, len(X), batch_size):
         rows = slice(start, start + batch_size)

@@ -9,7 +9,7 @@ from .._base import BaseSubsampler
 from .._selection import select_top
 from .._utils import draw_seed
 from ..nn import fit_task_classifier
-from ..nn._utils import INFERENCE_BATCH_SIZE, inference_batches, inference_mode
+from ..nn._utils import INFERENCE_BATCH_SIZE, eval_no_grad, inference_batches
 
 _network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Hidden layers of the scoring network
@@ -145,7 +145,7 @@ class _Activations:
     def __iter__(self):
         layers = self.module.net
         body, head = layers[:-1], layers[-1]
-        with inference_mode(self.module):
+        with eval_no_grad(self.module):
             for rows, inputs in inference_batches(
                 self.X, device=self.device, batch_size=self.batch_size
             ):

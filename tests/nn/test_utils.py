@@ -3,7 +3,7 @@ import torch
 
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn._scores import error_l2_norm
-from sklearn_asss.nn._utils import inference_batches, inference_mode
+from sklearn_asss.nn._utils import eval_no_grad, inference_batches
 
 
 def test_draw_seed_is_a_reproducible_int32():
@@ -26,16 +26,16 @@ def test_inference_batches_cover_every_row_once_as_float32():
     np.testing.assert_array_equal(np.concatenate(seen), y)
 
 
-def test_inference_mode_disables_grad_and_restores_the_mode():
+def test_eval_no_grad_disables_grad_and_restores_the_mode():
     module = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5))
     module.train()
-    with inference_mode(module):
+    with eval_no_grad(module):
         assert not module.training
         out = module(torch.ones(4, 2))
         assert not out.requires_grad
     assert module.training
     module.eval()
-    with inference_mode(module):
+    with eval_no_grad(module):
         pass
     assert not module.training
 
