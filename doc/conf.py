@@ -63,6 +63,7 @@ exclude_patterns = [
     "auto_examples/**/*.py",
     "auto_examples/**/*.zip",
     "**/*.json",
+    "user_guide/_*.rst",  # fragments included by other pages
 ]
 if not HAVE_MYST:
     exclude_patterns.append("benchmarks/**")

@@ -4,10 +4,12 @@ import numpy as np
 import pandas as pd
 
 from ._bunch import _loader_output
-from ._home import _data_file
+from ._files import KnownFile, Remote, data_file
+from ._lzw import decompress_lzw
 
 FILENAME = "connect-4.data.gz"
 URL = "https://archive.ics.uci.edu/dataset/26/connect+4"
+_UCI_FILE = "https://archive.ics.uci.edu/ml/machine-learning-databases/connect-4/connect-4.data.Z"
 
 #: The 42 cells, column by column: ``a1`` is the bottom of the leftmost column.
 FEATURE_NAMES = [f"{column}{row}" for column in "abcdefg" for row in range(1, 7)]
@@ -35,8 +37,35 @@ https://archive.ics.uci.edu/dataset/26/connect+4 (the ASSS paper's
 """
 
 
+def _from_uci_original(paths):
+    """The text of ``connect-4.data.gz`` from UCI's ``connect-4.data.Z``: the same
+    rows in the same format, with Unix line ends."""
+    (path,) = paths
+    lines = decompress_lzw(path.read_bytes()).decode("ascii").splitlines()
+    return ("\n".join(line.strip() for line in lines if line.strip()) + "\n").encode("ascii")
+
+
+#: The known file: UCI's ``connect-4.data``, gzip-compressed instead of
+#: ``.Z``-compressed; a download fetches the ``.Z`` original and converts it.
+KNOWN_FILE = KnownFile(
+    filename=FILENAME,
+    size=313_095,
+    sha256="076616cea340a3ee0255264799be020d4545192b1bf3dfbc0fbeaa2e28d146a8",
+    content_sha256="063152e6eadbb424c7ef4645df76e493a43812edd9c992400983da4fa54f8cba",
+    loader="load_connect4",
+    remotes=(Remote(_UCI_FILE),),
+    convert=_from_uci_original,
+    source=f"UCI's connect-4.data.Z, {URL}.",
+)
+
+
 def load_connect4(
-    *, data_home=None, encoding="ordinal", return_X_y=False, as_frame=False
+    *,
+    data_home=None,
+    encoding="ordinal",
+    return_X_y=False,
+    as_frame=False,
+    download_if_missing=True,
 ):
     """Load the UCI Connect-4 data set (classification).
 
@@ -48,7 +77,18 @@ def load_connect4(
 
     The file ``connect-4.data.gz`` (UCI format, no header) is read from
     :func:`get_data_home` (`data_home`, else the directory named by
-    ``SKLEARN_ASSS_DATA``).
+    ``SKLEARN_ASSS_DATA``, else ``~/sklearn_asss_data``).
+
+    **Verification and download.** The file is checked before it is read: it
+    must be the known file (size and SHA-256) or a gzip file of the same
+    content; a truncated, corrupt or different file raises a
+    :class:`~sklearn_asss.datasets.DataFileError` that says what is wrong and
+    what to do. When the file is absent and `download_if_missing` is True,
+    UCI's original ``connect-4.data.Z`` is downloaded, decompressed, checked
+    against the known content, and written gzip-compressed and atomically into
+    the data directory, where later calls find it. The environment variable
+    ``SKLEARN_ASSS_DATA_URL`` replaces the UCI address by a mirror holding a
+    file of the same name.
 
     **Encoding.** With ``encoding="ordinal"`` (the default) each cell is one
     number: ``x`` (first player) = +1, ``b`` (blank) = 0, ``o`` = -1, giving
@@ -71,6 +111,9 @@ def load_connect4(
     as_frame : bool, default=False
         If True, ``data`` is a DataFrame of the 42 cells as strings,
         ``target`` a Series, and the Bunch has a ``frame`` holding both.
+    download_if_missing : bool, default=True
+        If True, download the file when it is absent (like scikit-learn's
+        ``fetch_*`` functions); if False, raise a FileNotFoundError instead.
 
     Returns
     -------
@@ -95,7 +138,10 @@ def load_connect4(
     Raises
     ------
     FileNotFoundError
-        If the file is absent, naming the file and the directory.
+        If the file is absent and `download_if_missing` is False, naming the
+        file and the directory.
+    DataFileError
+        If the file is damaged, or its download failed or brought other data.
 
     Examples
     --------
@@ -106,15 +152,15 @@ def load_connect4(
     """
     if encoding not in ("ordinal", "onehot"):
         raise ValueError(f"encoding must be 'ordinal' or 'onehot'; got {encoding!r}.")
-    path = _data_file(FILENAME, data_home, loader="load_connect4", url=URL)
+    path = data_file(KNOWN_FILE, data_home, download_if_missing=download_if_missing)
     raw = pd.read_csv(path, header=None, names=[*FEATURE_NAMES, "class"], dtype=str)
     cells = raw[FEATURE_NAMES]
-    unknown = sorted(set(np.unique(cells.to_numpy())) - set(CELL_CODES))
+    unknown = sorted(set(pd.unique(cells.to_numpy().ravel())) - set(CELL_CODES), key=str)
     if unknown:
         raise ValueError(f"{path}: unexpected cell values {unknown}; expected b, x, o.")
     codes = pd.Categorical(raw["class"], categories=list(TARGET_NAMES)).codes
     if (codes < 0).any():
-        bad = sorted(set(raw["class"][codes < 0]))
+        bad = sorted(set(raw["class"][codes < 0]), key=str)
         raise ValueError(f"{path}: unexpected classes {bad}; expected win, loss, draw.")
     target = pd.Series(codes.astype(np.int64), name="class")
     frame = None

@@ -14,9 +14,9 @@ def get_data_home(data_home=None):
 
     The directory is, in order of precedence: `data_home` when given, else
     the directory named by the environment variable ``SKLEARN_ASSS_DATA``
-    when it is set and not empty, else ``~/sklearn_asss_data``. Nothing is
-    created or downloaded: the loaders only read files already there (except
-    :func:`load_kddcup99`, which can fall back to scikit-learn's download).
+    when it is set and not empty, else ``~/sklearn_asss_data``. This function
+    creates nothing; a loader called with ``download_if_missing=True``
+    downloads its missing file into this directory (creating it if needed).
 
     Parameters
     ----------
@@ -41,21 +41,3 @@ def get_data_home(data_home=None):
             f"data_home must be a str or a path-like object; got {type(data_home).__name__}."
         )
     return Path(data_home).expanduser()
-
-
-def _data_file(filename, data_home, *, loader, url):
-    """Path of `filename` in the data home; a clear FileNotFoundError if missing."""
-    home = get_data_home(data_home)
-    path = home / filename
-    if not path.is_file():
-        raise FileNotFoundError(_missing_message(filename, home, loader=loader, url=url))
-    return path
-
-
-def _missing_message(filename, home, *, loader, url):
-    return (
-        f"{loader} needs the file {filename!r} in the data directory {str(home)!r}, "
-        f"which does not contain it. Download it from {url} and put it there, or pass "
-        f"data_home=<directory holding {filename}>, or set the environment variable "
-        f"{DATA_ENV_VAR} to that directory."
-    )

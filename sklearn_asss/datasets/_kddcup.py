@@ -4,10 +4,36 @@ import numpy as np
 import pandas as pd
 
 from ._bunch import _loader_output
-from ._home import _data_file, get_data_home
+from ._files import KnownFile, Remote, data_file
+from ._home import get_data_home
 
 FILENAMES = {"train": "kddcup.data_10_percent.gz", "test": "kddcup.corrected.gz"}
 URL = "https://kdd.ics.uci.edu/databases/kddcup99/kddcup99.html"
+_UCI_FILES = "https://archive.ics.uci.edu/ml/machine-learning-databases/kddcup99-mld"
+
+#: The known files: UCI's own gzip files (their gzip headers name
+#: ``kddcup.data_10_percent``, 2007-06-26, and ``corrected``, 2000-05-16);
+#: UCI's ``corrected.gz`` is saved as ``kddcup.corrected.gz``.
+KNOWN_FILES = {
+    "train": KnownFile(
+        filename=FILENAMES["train"],
+        size=2_144_893,
+        sha256="7bfaa8cef1350f72842018c32893e2fa4539d57efbb22f998eb74ecefc3da3b4",
+        content_sha256="f8c8267ebcd9c0ed1fd7d6277fe5bfff8732e9b7db8e61b873542b2a534b6f9a",
+        loader="load_kddcup99",
+        remotes=(Remote(f"{_UCI_FILES}/kddcup.data_10_percent.gz"),),
+        source=f"the UCI KDD archive, {URL}.",
+    ),
+    "test": KnownFile(
+        filename=FILENAMES["test"],
+        size=1_409_035,
+        sha256="74f0daef49b242badc09f2adbd457dea6a45b4f77177efbd11216d333651044b",
+        content_sha256="547dfb9c0f0dc1d9944219ec79e851191faebaeb8acbfa1cd171c418397052a4",
+        loader="load_kddcup99",
+        remotes=(Remote(f"{_UCI_FILES}/corrected.gz"),),
+        source=f"the UCI KDD archive, {URL}.",
+    ),
+}
 
 FEATURE_NAMES = [
     "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
@@ -91,10 +117,19 @@ def load_kddcup99(
 
     The file ``kddcup.data_10_percent.gz`` (or ``kddcup.corrected.gz`` for
     ``subset="test"``) is read from :func:`get_data_home` (`data_home`, else
-    the directory named by ``SKLEARN_ASSS_DATA``). When the training file is
-    not there, the loader falls back to scikit-learn's
-    :func:`~sklearn.datasets.fetch_kddcup99` with ``percent10=True``, which
-    uses scikit-learn's cache and downloads the file if needed and possible.
+    the directory named by ``SKLEARN_ASSS_DATA``, else ``~/sklearn_asss_data``).
+
+    **Verification and download.** The file is checked before it is read: it
+    must be the known file (size and SHA-256) or a gzip file of the same
+    content; a truncated, corrupt or different file raises a
+    :class:`~sklearn_asss.datasets.DataFileError` that says what is wrong and
+    what to do. When the file is absent and `download_if_missing` is True,
+    UCI's ``kddcup.data_10_percent.gz`` (or ``corrected.gz``, saved as
+    ``kddcup.corrected.gz``) is downloaded from
+    ``https://archive.ics.uci.edu/ml/machine-learning-databases/kddcup99-mld/``,
+    checked, and written atomically into the data directory, where later calls
+    find it. The environment variable ``SKLEARN_ASSS_DATA_URL`` replaces that
+    address by a mirror holding files of the same names.
 
     **Encoding.** With ``as_frame=False`` (the default) the three string
     columns ``protocol_type``, ``service`` and ``flag`` are one-hot encoded
@@ -120,7 +155,7 @@ def load_kddcup99(
         Directory holding the file; see :func:`get_data_home`.
     subset : {"train", "test"}, default="train"
         ``"train"``: the "10 percent" training file. ``"test"``: the labelled
-        "corrected" test file (no scikit-learn fallback for it).
+        "corrected" test file.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=False
@@ -129,9 +164,8 @@ def load_kddcup99(
     log_scale : bool, default=True
         Replace the heavy-tailed count and byte columns by ``log1p``.
     download_if_missing : bool, default=True
-        When the training file is absent, let scikit-learn's
-        ``fetch_kddcup99`` download it. If False, or if the download fails,
-        a FileNotFoundError says which file to put where.
+        If True, download the file when it is absent (like scikit-learn's
+        ``fetch_*`` functions); if False, raise a FileNotFoundError instead.
 
     Returns
     -------
@@ -156,8 +190,10 @@ def load_kddcup99(
     Raises
     ------
     FileNotFoundError
-        If the file is absent (and, for the training file, scikit-learn's
-        fallback is off or fails), naming the file and the directory.
+        If the file is absent and `download_if_missing` is False, naming the
+        file and the directory.
+    DataFileError
+        If the file is damaged, or its download failed or brought other data.
 
     Examples
     --------
@@ -196,47 +232,13 @@ def load_kddcup99(
 
 def _read_frame(data_home, subset, download_if_missing):
     """The 41 raw columns (numeric as float64, strings as str) and ``label``."""
-    filename = FILENAMES[subset]
-    try:
-        path = _data_file(filename, data_home, loader="load_kddcup99", url=URL)
-    except FileNotFoundError as missing:
-        if subset != "train" or not download_if_missing:
-            raise
-        frame = _fetch_from_sklearn(missing)
-    else:
-        frame = pd.read_csv(path, header=None, names=[*FEATURE_NAMES, "label"])
+    path = data_file(KNOWN_FILES[subset], data_home, download_if_missing=download_if_missing)
+    frame = pd.read_csv(path, header=None, names=[*FEATURE_NAMES, "label"])
     for name in CATEGORIES:
         frame[name] = frame[name].astype(str)
     frame[_NUMERIC] = frame[_NUMERIC].astype(np.float64)
     frame["label"] = frame["label"].astype(str).str.rstrip(".")
     return frame
-
-
-def _fetch_from_sklearn(missing):
-    """scikit-learn's copy of the training file, as our raw frame."""
-    from sklearn.datasets import fetch_kddcup99
-
-    try:
-        bunch = fetch_kddcup99(percent10=True, download_if_missing=True)
-    except Exception as error:  # offline, server down, ...
-        raise FileNotFoundError(
-            f"{missing} The fallback to sklearn.datasets.fetch_kddcup99(percent10=True) "
-            f"failed as well: {type(error).__name__}: {error}"
-        ) from error
-    frame = pd.DataFrame(bunch.data, columns=FEATURE_NAMES)
-    frame["label"] = bunch.target
-    for name in [*CATEGORIES, "label"]:
-        frame[name] = _as_str(frame[name].to_numpy())
-    return frame
-
-
-def _as_str(values):
-    """Decode a column of bytes (scikit-learn's format) into str, vectorised."""
-    if values.dtype.kind == "O" and len(values) and isinstance(values[0], bytes):
-        values = values.astype("S")
-    if values.dtype.kind == "S":
-        return np.char.decode(values, "ascii")
-    return values.astype(str)
 
 
 def _one_hot(frame):

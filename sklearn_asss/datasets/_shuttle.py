@@ -4,10 +4,12 @@ import numpy as np
 import pandas as pd
 
 from ._bunch import _loader_output
-from ._home import _data_file
+from ._files import KnownFile, Remote, data_file
+from ._lzw import decompress_lzw
 
 FILENAME = "shuttle.csv.gz"
 URL = "https://archive.ics.uci.edu/dataset/148/statlog+shuttle"
+_UCI_FILES = "https://archive.ics.uci.edu/ml/machine-learning-databases/statlog/shuttle"
 
 FEATURE_NAMES = [f"A{i}" for i in range(1, 10)]
 #: Class names, indexed by ``target`` (the file's class ``k`` is ``target == k - 1``).
@@ -31,7 +33,43 @@ https://archive.ics.uci.edu/dataset/148/statlog+shuttle (the ASSS paper's
 """
 
 
-def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=False):
+def _from_uci_originals(paths):
+    """The CSV of ``shuttle.csv.gz`` from UCI's ``shuttle.trn.Z`` and ``shuttle.tst``.
+
+    The originals hold one row per line, the 9 features and the class separated
+    by spaces; the CSV keeps their order, training rows first, and adds the
+    header and the ``split`` column.
+    """
+    train_path, test_path = paths
+    lines = [",".join([*FEATURE_NAMES, "class", "split"])]
+    for text, split in [
+        (decompress_lzw(train_path.read_bytes()), "train"),
+        (test_path.read_bytes(), "test"),
+    ]:
+        lines.extend(
+            ",".join([*line.split(), split]) for line in text.decode("ascii").splitlines()
+            if line.strip()
+        )
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+#: The known file: a CSV made from UCI's two original files (see
+#: `_from_uci_originals`), which a download fetches and converts.
+KNOWN_FILE = KnownFile(
+    filename=FILENAME,
+    size=439_775,
+    sha256="d5ea26ac17aa4a3799a16ebf0b9ffce614da775bf5386355cce487f4f4ad527a",
+    content_sha256="be2cc484603e2ae65d95ff91ce4d87d8d5d052c4342de1f6c06603f77a621e7e",
+    loader="load_shuttle",
+    remotes=(Remote(f"{_UCI_FILES}/shuttle.trn.Z"), Remote(f"{_UCI_FILES}/shuttle.tst")),
+    convert=_from_uci_originals,
+    source=f"UCI's shuttle.trn.Z and shuttle.tst, {URL}.",
+)
+
+
+def load_shuttle(
+    *, data_home=None, subset="all", return_X_y=False, as_frame=False, download_if_missing=True
+):
     """Load the Statlog (Shuttle) data set (classification).
 
     =================   ==============
@@ -42,7 +80,18 @@ def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=Fal
 
     The file ``shuttle.csv.gz`` (CSV with header ``A1..A9,class,split``) is
     read from :func:`get_data_home` (`data_home`, else the directory named by
-    ``SKLEARN_ASSS_DATA``).
+    ``SKLEARN_ASSS_DATA``, else ``~/sklearn_asss_data``).
+
+    **Verification and download.** The file is checked before it is read: it
+    must be the known file (size and SHA-256) or a gzip file of the same
+    content; a truncated, corrupt or different file raises a
+    :class:`~sklearn_asss.datasets.DataFileError` that says what is wrong and
+    what to do. When the file is absent and `download_if_missing` is True,
+    UCI's original files ``shuttle.trn.Z`` and ``shuttle.tst`` are downloaded,
+    converted to this CSV, checked against the known content, and written
+    atomically into the data directory, where later calls find the file. The environment variable
+    ``SKLEARN_ASSS_DATA_URL`` replaces the UCI address by a mirror holding
+    files of the same names.
 
     The file's classes 1..7 become ``target`` 0..6, so that
     ``target_names[target]`` is the class name. The original train/test split
@@ -60,6 +109,9 @@ def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=Fal
     as_frame : bool, default=False
         If True, ``data`` is a DataFrame, ``target`` a Series, and the Bunch
         has a ``frame`` holding both.
+    download_if_missing : bool, default=True
+        If True, download the file when it is absent (like scikit-learn's
+        ``fetch_*`` functions); if False, raise a FileNotFoundError instead.
 
     Returns
     -------
@@ -86,7 +138,10 @@ def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=Fal
     Raises
     ------
     FileNotFoundError
-        If the file is absent, naming the file and the directory.
+        If the file is absent and `download_if_missing` is False, naming the
+        file and the directory.
+    DataFileError
+        If the file is damaged, or its download failed or brought other data.
 
     Examples
     --------
@@ -97,7 +152,7 @@ def load_shuttle(*, data_home=None, subset="all", return_X_y=False, as_frame=Fal
     """
     if subset not in ("all", "train", "test"):
         raise ValueError(f"subset must be 'all', 'train' or 'test'; got {subset!r}.")
-    path = _data_file(FILENAME, data_home, loader="load_shuttle", url=URL)
+    path = data_file(KNOWN_FILE, data_home, download_if_missing=download_if_missing)
     raw = pd.read_csv(path)
     missing = [c for c in [*FEATURE_NAMES, "class", "split"] if c not in raw.columns]
     if missing:

@@ -35,7 +35,7 @@ def test_bad_type_is_a_type_error():
 )
 def test_missing_file_names_the_file_and_the_directory(loader, filename, tmp_path):
     with pytest.raises(FileNotFoundError) as error:
-        loader(data_home=tmp_path)
+        loader(data_home=tmp_path, download_if_missing=False)
     assert filename in str(error.value)
     assert str(tmp_path) in str(error.value)
     assert "SKLEARN_ASSS_DATA" in str(error.value)
@@ -46,6 +46,6 @@ def test_kddcup_missing_without_download_names_the_file(tmp_path):
         load_kddcup99(data_home=tmp_path, download_if_missing=False)
 
 
-def test_kddcup_test_subset_has_no_fallback(tmp_path):
+def test_kddcup_test_subset_missing_without_download_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="kddcup.corrected.gz"):
-        load_kddcup99(data_home=tmp_path, subset="test")
+        load_kddcup99(data_home=tmp_path, subset="test", download_if_missing=False)
