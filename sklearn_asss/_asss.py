@@ -17,7 +17,7 @@ from ._selection import (
 )
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
-from .nn._utils import seeded_torch, torch_seed
+from .nn._utils import check_device, seeded_torch, torch_seed
 from .samplers._kmeans import cluster_rows
 
 # below this mean selection probability the paper objective has collapsed
@@ -284,6 +284,7 @@ default="features+label+loss"
         self.verbose = verbose
 
     def _select(self, X, y_encoded, budgets, random_state):
+        check_device(self.device)
         self.feature_mean_ = X.mean(axis=0)
         self.feature_scale_ = _safe_scale(X.std(axis=0))
         X_std = self._standardise(X)

@@ -69,15 +69,36 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     return budgets
 
 
+def check_finite_scores(scores, name="scores"):
+    """Raise a ValueError naming the rows when `scores` holds NaN or infinity.
+
+    A ranking or a draw from non-finite scores is meaningless (and
+    :func:`_apportion` would never finish on a NaN weight), so every
+    selection function refuses them instead of returning a subset.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(scores))
+    if len(bad):
+        raise ValueError(
+            f"{name} must be finite, but {len(bad)} of {len(scores)} are NaN or infinite "
+            f"(first at row {bad[0]}: {scores[bad[0]]}). Scores from a network are "
+            "non-finite when its training diverged: lower its learning rate."
+        )
+    return scores
+
+
 def select_top(scores, y_encoded, budgets):
     """Keep, per class, the ``budgets[c]`` rows with the highest score.
 
     Ties are broken by the lower row index, so the result is deterministic.
     One sort of all rows (by class, then score), so it is as fast for
-    thousands of groups (clusters) as for a few classes.
+    thousands of groups (clusters) as for a few classes. Non-finite scores
+    raise a ValueError (:func:`check_finite_scores`), as in every function
+    below.
     """
+    scores = check_finite_scores(scores)
     budgets = np.asarray(budgets)
-    order = np.lexsort((np.arange(len(scores)), -np.asarray(scores), y_encoded))
+    order = np.lexsort((np.arange(len(scores)), -scores, y_encoded))
     sorted_groups = y_encoded[order]
     group_starts = np.searchsorted(sorted_groups, np.arange(len(budgets)))
     rank_in_group = np.arange(len(order)) - group_starts[sorted_groups]
@@ -90,6 +111,7 @@ def select_sample(probabilities, y_encoded, budgets, random_state):
     This is the Gumbel top-k trick: the top-k of ``log p + Gumbel noise`` is a
     draw of k rows without replacement with probabilities proportional to ``p``.
     """
+    probabilities = check_finite_scores(probabilities, "probabilities")
     gumbel = random_state.gumbel(size=len(probabilities))
     keys = np.log(np.clip(probabilities, 1e-12, None)) + gumbel
     return select_top(keys, y_encoded, budgets)
@@ -105,6 +127,7 @@ def select_stratified(probabilities, y_encoded, budgets, random_state, n_bands=1
     remaining ranks (systematic sampling with a random offset), so the subset
     covers the whole range of ``p`` instead of only its top.
     """
+    probabilities = check_finite_scores(probabilities, "probabilities")
     kept = []
     for c, budget in enumerate(budgets):
         rows = np.flatnonzero(y_encoded == c)
@@ -143,6 +166,7 @@ def select_sample_in_clusters(
     points of accuracy retention against a random draw, because they pass
     every small difference of ``p`` between neighbourhoods on to the subset.
     """
+    probabilities = check_finite_scores(probabilities, "probabilities")
     clusters = _pool_small_clusters(clusters, y_encoded, budgets, min_share)
     _, first, cluster_of_row, sizes = np.unique(
         clusters, return_index=True, return_inverse=True, return_counts=True
@@ -173,6 +197,7 @@ def _pool_small_clusters(clusters, y_encoded, budgets, min_share):
 
 def _apportion(weights, total, capacity):
     """Split `total` in proportion to `weights` (largest remainders), each part at most `capacity`."""
+    weights = check_finite_scores(weights, "weights")
     quotas = np.zeros(len(weights), dtype=np.int64)
     remaining = total
     while remaining > 0:

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from .._base import BaseSubsampler
 from .._selection import select_top
 from ..nn import fit_task_classifier
-from ..nn._utils import torch_seed
+from ..nn._utils import check_device, torch_seed
 
 _warmup_docstring = {
     "warmup_parameters": """warmup_epochs : int, default=2
@@ -100,6 +100,7 @@ class WarmupScoringSampler(BaseSubsampler):
         self.verbose = verbose
 
     def _select(self, X, y_encoded, budgets, random_state):
+        check_device(self.device)
         hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         n_classes = len(budgets)
         net = fit_task_classifier(
