@@ -18,8 +18,8 @@ class FiniteTrainingCheck(Callback):
     """Stop training with :class:`TrainingDivergedError` at the first non-finite value.
 
     After every batch, each value the batch recorded in the net's history
-    under one of `watched` is checked; the error names the network, the
-    epoch and what to change.
+    under one of `watched` is checked; the error lists every non-finite one
+    (which network it belongs to), the epoch and what to change.
 
     Parameters
     ----------
@@ -42,13 +42,16 @@ class FiniteTrainingCheck(Callback):
             "valid_loss": "the validation loss",
         }
         record = net.history[-1, "batches"][-1]
-        for key, description in watched.items():
-            value = record.get(key)
-            if value is not None and not math.isfinite(value):
-                raise TrainingDivergedError(
-                    f"{type(net).__name__}: {description} ({key}) became {value} in epoch "
-                    f"{len(net.history)}: the training diverged. {self._advice(net)}"
-                )
+        diverged = [
+            f"{description} ({key}) is {record[key]}"
+            for key, description in watched.items()
+            if key in record and not math.isfinite(record[key])
+        ]
+        if diverged:
+            raise TrainingDivergedError(
+                f"{type(net).__name__}: the training diverged in epoch {len(net.history)}: "
+                f"{', '.join(diverged)}. {self._advice(net)}"
+            )
 
     def _advice(self, net):
         if self.advice is not None:

@@ -148,8 +148,10 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         kwargs.setdefault("iterator_train", BatchIterator)
         kwargs.setdefault("iterator_valid", BatchIterator)
         kwargs.setdefault("train_split", None)
-        super().__init__(module, criterion=criterion, optimizer=optimizer, **kwargs)
+        # set before skorch's __init__, which refuses a module instance set after it
+        # unless its name is in ``prefixes_`` (see below)
         self.selector = selector
+        super().__init__(module, criterion=criterion, optimizer=optimizer, **kwargs)
         self.objective = objective
         self.keep_ratio = keep_ratio
         self.sparsity_weight = sparsity_weight
