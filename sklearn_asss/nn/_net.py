@@ -75,8 +75,9 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
     - ``objective="paper"``: ``L_G`` of equation (4) with the moving-average
       baseline of ``L_C`` subtracted.
     - ``objective="bilevel"``: the expected error (``1 - softmax(C(x))_y``)
-      on an independent batch of C after a one-step look-ahead (SGD, step ``lr``) on the weighted batch, its
-      gradient with respect to the weights standardised over the batch, plus
+      on an independent batch of C after a one-step look-ahead (SGD, step
+      ``lr``) on the weighted batch, its gradient with respect to the
+      weights standardised over the batch, plus
       ``sparsity_weight * (mean(p) - keep_ratio)^2`` and minus
       ``entropy_weight * H(p)``.
 

@@ -120,7 +120,8 @@ def test_task_classifier_stops_on_a_nan_loss(table):
     net = make_task_classifier(
         N_FEATURES, N_CLASSES, max_epochs=3, module=NaNTaskMLP, module__from_call=3,
     )
-    with pytest.raises(TrainingDivergedError, match=r"epoch 2: the training loss.*Lower the learning rate"):
+    match = r"epoch 2: the training loss.*Lower the learning rate"
+    with pytest.raises(TrainingDivergedError, match=match):
         net.fit(X.numpy(), y.numpy())
 
 
