@@ -312,7 +312,16 @@ def test_grid_search_in_an_imblearn_pipeline(n_jobs):
     )
     grid.fit(X, y)
     assert grid.best_score_ > 0.85
-    assert set(grid.best_params_) == {"asss__sparsity_weight", "asss__keep_ratio"}
+    # the refit is the pipeline fitted by hand with the best parameters
+    manual = clone(pipe).set_params(**grid.best_params_).fit(X, y)
+    refit = grid.best_estimator_.named_steps["asss"]
+    assert len(refit.sample_indices_) == round(grid.best_params_["asss__keep_ratio"] * len(y))
+    np.testing.assert_array_equal(
+        refit.sample_indices_, manual.named_steps["asss"].sample_indices_
+    )
+    np.testing.assert_allclose(
+        grid.best_estimator_.named_steps["clf"].coef_, manual.named_steps["clf"].coef_
+    )
 
 
 @pytest.mark.slow
