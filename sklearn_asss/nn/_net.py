@@ -26,7 +26,7 @@ _EPOCH_KEYS = ("task_loss", "selector_loss", "mean_p", "tau")
 # the per-batch records checked for NaN and infinity, and what each measures
 _WATCHED = {
     "train_loss": "the task network's training loss",
-    "task_loss": "the task network's loss (the look-ahead loss in the game)",
+    "task_loss": "the task network's loss",
     "selector_loss": "the selector's loss",
     "mean_p": "the selector's mean selection probability",
 }
