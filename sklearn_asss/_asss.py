@@ -169,7 +169,10 @@ default="features+label+loss"
         Extra callbacks for the skorch net.
 
     device : str or torch.device, default="cpu"
-        Where both networks train.
+        Where both networks train. A device this machine does not have is a
+        ValueError at the start of ``fit``; a sampler fitted on a GPU and
+        pickled loads and scores on a CPU-only machine (see the user guide's
+        Troubleshooting page).
 
     verbose : int, default=0
         1 prints skorch's table of the epochs (losses, mean p, tau).

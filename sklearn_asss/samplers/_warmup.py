@@ -27,7 +27,8 @@ _warmup_docstring = {
         Learning rate of the warm-up training (Adam).
 
     device : str, default="cpu"
-        Torch device of the network, e.g. ``"cuda"``.""",
+        Torch device of the network, e.g. ``"cuda"``. A device this machine
+        does not have is a ValueError at the start of ``fit``.""",
     "verbose": """verbose : int, default=0
         If positive, print the warm-up epochs (skorch's table) and the
         scoring progress.""",
