@@ -186,7 +186,7 @@ def select_sample_in_clusters(
 
 
 def _pool_small_clusters(clusters, y_encoded, budgets, min_share):
-    """Relabel, per class, the clusters whose share of the budget is below `min_share` rows as one."""
+    """Relabel, per class, the clusters with a share below `min_share` rows as one cluster."""
     _, cluster_of_row, sizes = np.unique(clusters, return_inverse=True, return_counts=True)
     kept_share = np.asarray(budgets) / np.bincount(y_encoded, minlength=len(budgets))
     small = sizes[cluster_of_row.ravel()] * kept_share[y_encoded] < min_share
@@ -196,7 +196,7 @@ def _pool_small_clusters(clusters, y_encoded, budgets, min_share):
 
 
 def _apportion(weights, total, capacity):
-    """Split `total` in proportion to `weights` (largest remainders), each part at most `capacity`."""
+    """Split `total` in proportion to `weights` (largest remainders), each at most `capacity`."""
     weights = check_finite_scores(weights, "weights")
     quotas = np.zeros(len(weights), dtype=np.int64)
     remaining = total
