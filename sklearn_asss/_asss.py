@@ -13,7 +13,7 @@ from ._selection import SELECTIONS, select_subset
 from ._utils import draw_seed
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
-from .nn._utils import eval_no_grad, inference_batches, seeded_torch
+from .nn._utils import check_device, eval_no_grad, inference_batches, seeded_torch
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
@@ -161,7 +161,10 @@ default="features+label+loss"
         Extra callbacks for the skorch net.
 
     device : str or torch.device, default="cpu"
-        Where both networks train.
+        Where both networks train. A device this machine does not have is a
+        ValueError at the start of ``fit``; a sampler fitted on a GPU and
+        pickled loads and scores on a CPU-only machine (see the user guide's
+        Troubleshooting page).
 
     verbose : int, default=0
         1 prints skorch's table of the epochs (losses, mean p, tau).
@@ -276,6 +279,7 @@ default="features+label+loss"
         self.verbose = verbose
 
     def _select(self, X, y_encoded, budgets, random_state):
+        check_device(self.device)
         self.feature_mean_ = X.mean(axis=0)
         self.feature_scale_ = _safe_scale(X.std(axis=0))
         X_std = self._standardise(X)

@@ -126,6 +126,19 @@ class BaseSubsampler(BaseSampler):
         return X[indices], y[indices]
 
     def _fit_indices(self, X, y):
+        try:
+            return self._fit_indices_or_fail(X, y)
+        except BaseException:
+            # an interrupted or failed fit must not look fitted (e.g. a subset from a
+            # half-trained selector): drop every fitted attribute, as before any fit
+            self._discard_fitted_attributes()
+            raise
+
+    def _discard_fitted_attributes(self):
+        for name in [key for key in vars(self) if key.endswith("_") and not key.startswith("__")]:
+            delattr(self, name)
+
+    def _fit_indices_or_fail(self, X, y):
         X_valid, y_encoded = self._validate_training_data(X, y)
         counts = np.bincount(y_encoded, minlength=len(self.classes_))
         self.class_budgets_ = class_budgets(

@@ -11,13 +11,24 @@ DATA_DIR = Path(
 )
 
 
+def _missing_data(filename):
+    """Skip the test locally; fail it in CI (``CI`` set), where every data set must be there."""
+    message = (
+        f"{filename} not found in {DATA_DIR}: set SKLEARN_ASSS_DATA to the folder holding "
+        "the data files (see the installation page)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI is set, so a missing data set is an error", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def data_dir():
-    """A function: the data directory, or skip the test when `filename` is absent."""
+    """A function: the data directory, or skip (fail in CI) when `filename` is absent."""
 
     def check(filename):
         if not (DATA_DIR / filename).is_file():
-            pytest.skip(f"{filename} not found in {DATA_DIR} (set SKLEARN_ASSS_DATA)")
+            _missing_data(filename)
         return DATA_DIR
 
     return check

@@ -25,9 +25,11 @@ class GradientMatchingSampler(WarmupScoringSampler):
 
     After the warm-up, well-fitted rows have small gradients and the mean
     gradient is dominated by the high-loss rows, so these align with it best:
-    like :class:`MarginSampler`, this sampler gathers hard and mislabeled
-    rows (on two-dimensional blobs with 5% flipped labels it kept 75% of the
-    flipped rows at ``keep_ratio=0.3``).
+    like :class:`MarginSampler`, this sampler gathers hard rows: on
+    two-dimensional blobs with 5% flipped labels, the median loss of the
+    kept rows was 1.7 to 3 times that of the dropped ones over eight data
+    seeds. The share of the flipped rows it kept at ``keep_ratio=0.3``
+    varied from 30% to 90% with the seed (a random draw keeps 30%).
 
     Parameters
     ----------
