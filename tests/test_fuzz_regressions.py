@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sklearn_asss import GradientMatchingSampler
+from sklearn_asss import GradientMatchingSampler, class_budgets
 
 
 def test_gradient_matching_scores_are_finite_on_huge_float32_features():
@@ -15,3 +15,11 @@ def test_gradient_matching_scores_are_finite_on_huge_float32_features():
     ).fit(X, y)
     assert np.all(np.isfinite(sampler.selection_scores_))
     assert np.all(np.abs(sampler.selection_scores_) <= 1.0)
+
+
+def test_class_budgets_breaks_equal_remainders_by_the_lower_class_index():
+    # 49 rows of 126: classes of 22 and 4 rows have shares 8 + 70/126 and 1 + 70/126, equal
+    # remainders that floats computed as 0.5555555555555554 and ...556, giving the spare row
+    # to the higher class index
+    counts = np.array([1, 22, 4, 15, 28, 28, 28])
+    assert class_budgets(counts, 49).tolist() == [1, 9, 1, 6, 10, 11, 11]
