@@ -1,8 +1,10 @@
 """Plain regression tests of the bugs found by tests/test_properties.py."""
 
 import numpy as np
+import pandas as pd
+import pytest
 
-from sklearn_asss import GradientMatchingSampler, class_budgets
+from sklearn_asss import GradientMatchingSampler, RandomSampler, class_budgets
 
 
 def test_gradient_matching_scores_are_finite_on_huge_float32_features():
@@ -23,3 +25,13 @@ def test_class_budgets_breaks_equal_remainders_by_the_lower_class_index():
     # to the higher class index
     counts = np.array([1, 22, 4, 15, 28, 28, 28])
     assert class_budgets(counts, 49).tolist() == [1, 9, 1, 6, 10, 11, 11]
+
+
+@pytest.mark.parametrize(
+    "y", [np.array(["class 0", 1], dtype=object), pd.Series(["a", 2.0], index=[5, 7])]
+)
+def test_labels_mixing_strings_and_numbers_raise_a_clear_type_error(y):
+    # numpy's sort failed inside scikit-learn's type_of_target with
+    # "'<' not supported between instances of 'int' and 'str'"
+    with pytest.raises(TypeError, match="mix of label types: (float|int), str"):
+        RandomSampler(keep_ratio=0.5).fit_resample(np.ones((2, 1)), y)

@@ -128,6 +128,8 @@ def _column(kind, rng, n_rows):
 
 def _cast(values, dtype):
     """Values as `dtype`; integer dtypes get integer values in their range."""
+    if dtype == "object":
+        return values
     if dtype == "bool":
         return values > 0
     if dtype in ("int8", "int32", "int64", "uint8", "Int64"):
@@ -158,30 +160,54 @@ def cases(draw):
     if draw(st.booleans()):  # exact duplicates: copy some rows over others
         n_copies = draw(st.integers(1, n_rows))
         values[rng.randint(n_rows, size=n_copies)] = values[rng.randint(n_rows, size=n_copies)]
-    X = _cast(values, dtype)
     missing = draw(st.sampled_from([None] * 6 + ["nan", "inf"]))
-    if missing is not None and X.dtype.kind == "f":
-        X[rng.randint(n_rows), rng.randint(n_features)] = np.nan if missing == "nan" else np.inf
+    if missing is not None and np.dtype(dtype.lower()).kind == "f":
+        values[rng.randint(n_rows), rng.randint(n_features)] = (
+            np.nan if missing == "nan" else np.inf
+        )
     labels = rng.permutation(np.repeat(np.arange(len(counts)), counts))
-    label_kind = draw(st.sampled_from(["int", "str", "category"]))
-    label_values = {
-        "int": np.array([-7, 0, 3, 10, 11, 20, 25, 99, 100, 1000])[: len(counts)],
-        "str": np.array([f"class {i}" for i in range(len(counts))]),
-        "category": np.array([f"c{i}" for i in range(len(counts))]),
-    }[label_kind]
-    y = label_values[labels]
-    X, y = _in_container(X, y, container, dtype, label_kind, rng)
+    label_kind = draw(st.sampled_from(_LABEL_KINDS))
+    if label_kind == "bool" and len(counts) != 2:
+        label_kind = "int"
+    y = _label_values(label_kind, len(counts))[labels]
+    if draw(st.sampled_from([False] * 9 + [True])) and container == "pandas":
+        values = values.astype(object)  # a column of text
+        values[:, rng.randint(n_features)] = "text"
+        dtype = "object"
+    X, y = _in_container(_cast(values, dtype), y, container, dtype, label_kind, rng)
     return {
         "X": X,
         "y": y,
         "container": container,
         "counts": np.asarray(counts),
-        "problems": _problems(X, counts, container),
+        "problems": _problems(X, counts, container, label_kind),
         "keep_ratio": draw(st.one_of(st.just(1 / n_rows), st.just(1.0),
                                      st.floats(1 / n_rows, 1.0))),  # fmt: skip
         "min_samples_per_class": draw(st.sampled_from([1, 1, 2, 5, 50])),
         "random_state": draw(st.integers(0, 2**31 - 1)),
     }
+
+
+# the kinds of labels; "continuous" and "mixed" are not classes (errors), the rest are
+_LABEL_KINDS = ["int", "int", "str", "category", "float", "bool", "nullable", "continuous", "mixed"]
+
+
+def _label_values(label_kind, n_classes):
+    """`n_classes` labels of a kind, in ascending order."""
+    codes = np.arange(n_classes)
+    if label_kind == "str":
+        return np.array([f"class {i}" for i in codes])
+    if label_kind == "category":
+        return np.array([f"c{i}" for i in codes])
+    if label_kind == "float":
+        return codes * 2.0
+    if label_kind == "bool":
+        return codes.astype(bool)
+    if label_kind == "continuous":
+        return codes + 0.5
+    if label_kind == "mixed":
+        return np.array([i if i % 2 else f"class {i}" for i in codes], dtype=object)
+    return np.array([-7, 0, 3, 10, 11, 20, 25, 99, 100, 1000])[:n_classes]
 
 
 def _in_container(X, y, container, dtype, label_kind, rng):
@@ -206,28 +232,37 @@ def _in_container(X, y, container, dtype, label_kind, rng):
     index = pd.Index(rng.permutation(len(y)) * 3 + 1000, name="row")
     frame = pd.DataFrame(
         {f"x{j}": pd.array(X[:, j], dtype=dtype) for j in range(X.shape[1])}, index=index
-    )
+    ).infer_objects()
     if dtype in ("Int64", "Float64") and rng.rand() < 0.2:
         frame.iloc[rng.randint(len(y)), rng.randint(X.shape[1])] = pd.NA
     if label_kind == "category":
         # an unused category too: it is not a class of the data
         categories = sorted(set(y)) + ["unused"]
         return frame, pd.Series(pd.Categorical(y, categories=categories), index=index, name="y")
+    if label_kind == "nullable":
+        return frame, pd.Series(y, index=index, name="y", dtype="Int64")
     return frame, pd.Series(y, index=index, name="y")
 
 
-def _problems(X, counts, container):
+def _problems(X, counts, container, label_kind):
     """What is wrong with the input, as error categories (keys of _ERROR_PATTERNS)."""
     problems = set()
+    if label_kind == "continuous":
+        problems.add("label_type")
+    if label_kind == "mixed" and container != "list":  # numpy turns a list into strings
+        problems.add("mixed_labels")
+    if len(counts) < 2:
+        problems.add("one_class")
+    if container in ("csr", "csc"):
+        problems.add("sparse")
+    if container == "pandas" and (X.dtypes == "object").any():
+        problems.add("text")
+        return problems
     values = _dense_float(X, container)
     if np.isnan(values).any():
         problems.add("nan")
     if np.isinf(values).any():
         problems.add("inf")
-    if len(counts) < 2:
-        problems.add("one_class")
-    if container in ("csr", "csc"):
-        problems.add("sparse")
     return problems
 
 
@@ -247,6 +282,9 @@ _ERROR_PATTERNS = {
     "inf": r"infinity|too large",
     "one_class": r"2 classes|one class|single class",
     "sparse": r"[Ss]parse",
+    "label_type": r"[Ll]abel type",
+    "mixed_labels": r"mix of label types",
+    "text": r"string|convert",
 }
 
 
