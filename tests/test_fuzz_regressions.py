@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_asss import GradientMatchingSampler, RandomSampler, class_budgets
+from sklearn_asss import ASSSSampler, GradientMatchingSampler, RandomSampler, class_budgets
 
 
 def test_gradient_matching_scores_are_finite_on_huge_float32_features():
@@ -35,3 +35,15 @@ def test_labels_mixing_strings_and_numbers_raise_a_clear_type_error(y):
     # "'<' not supported between instances of 'int' and 'str'"
     with pytest.raises(TypeError, match="mix of label types: (float|int), str"):
         RandomSampler(keep_ratio=0.5).fit_resample(np.ones((2, 1)), y)
+
+
+def test_asss_probabilities_are_finite_when_the_last_batch_has_one_row():
+    # 65 rows in batches of 64: the standardised look-ahead gradient of the one-row batch
+    # divided by torch's std of a single value (NaN), and every p became NaN
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(65, 2)), np.arange(65) % 2
+    sampler = ASSSSampler(
+        keep_ratio=0.5, selection="top", max_epochs=1, warmup_epochs=1, batch_size=64,
+        hidden_layer_sizes=(8,), selector_hidden_layer_sizes=(8, 8), random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert np.all(np.isfinite(sampler.selection_scores_))
