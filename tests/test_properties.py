@@ -4,8 +4,9 @@ Each example is a table of 1-200 rows, 1-20 columns and 1-10 classes (classes
 of a single row included), of one dtype, in one container, with huge, tiny,
 constant and repeated values, and a keep ratio between ``1 / n`` and 1. The
 property: ``fit_resample`` either raises a ValueError/TypeError whose message
-names the problem of the input (NaN, infinity, a single class, sparse data),
-or returns a correct subset (ascending unique indices, the rows and labels of
+names the problem of the input (NaN, infinity, a single class, sparse data, a
+text column, labels that are continuous or mix strings and numbers), or
+returns a correct subset (ascending unique indices, the rows and labels of
 the input unchanged in its own container, the budgets of the budget rule,
 every class kept, the input unmodified, the same indices for the same seed).
 
