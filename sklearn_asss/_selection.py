@@ -60,13 +60,13 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     [870, 80, 50]
     """
     class_counts = np.asarray(class_counts, dtype=np.int64)
-    n_total = class_counts.sum()
-    shares = n_keep * class_counts / n_total
-    budgets = np.floor(shares).astype(np.int64)
+    # integer arithmetic: in floats, equal remainders of shares of different sizes can differ
+    # in their last bit, and a tie would go to whichever rounded up
+    budgets, remainders = np.divmod(n_keep * class_counts, class_counts.sum())
     remainder = n_keep - budgets.sum()
     if remainder > 0:
         # stable sort: ties go to the lower class index, so the rule is deterministic
-        order = np.argsort(-(shares - budgets), kind="stable")
+        order = np.argsort(-remainders, kind="stable")
         budgets[order[:remainder]] += 1
     floors = np.minimum(class_counts, max(1, min(min_per_class, n_keep // len(class_counts))))
     budgets = np.minimum(np.maximum(budgets, floors), class_counts)

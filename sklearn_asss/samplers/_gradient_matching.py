@@ -130,14 +130,15 @@ class GradientMatchingSampler(WarmupScoringSampler):
         reference /= torch.as_tensor(counts, dtype=torch.float64, device=reference.device)[
             :, None, None
         ]
-        reference = reference.float()
+        # cosines in float64: with large features the products of norms overflow float32
         reference_norms = torch.linalg.matrix_norm(reference)  # Frobenius, (n_groups,)
         # pass 2: cosine of each row's gradient with its group's reference
         scores = np.empty(len(y_encoded))
         for rows, hidden, logits in activations:
             residual, extended = _residual_and_input(logits, y_encoded[rows], hidden)
+            residual, extended = residual.double(), extended.double()
             g = torch.as_tensor(groups[rows], device=logits.device)
-            dots = torch.empty(len(g), device=logits.device)
+            dots = torch.empty(len(g), dtype=torch.float64, device=logits.device)
             for group in torch.unique(g).tolist():
                 mask = g == group
                 # (p - e)^T G [h, 1] for every row of the group
