@@ -1,6 +1,7 @@
 """ASSSSampler: Adversarial Soft-Selection Subsampling as an imbalanced-learn sampler."""
 
 import copy
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseSubsampler, Substitution, _subsampler_docstring
 from ._selection import (
+    class_budgets,
     select_sample,
     select_sample_in_clusters,
     select_stratified,
@@ -17,8 +19,10 @@ from ._selection import (
 )
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import SELECTOR_INPUTS, SoftSelectionNet
+from .nn._progress import TimeLeft
 from .nn._utils import seeded_torch, torch_seed
 from .samplers._kmeans import cluster_rows
+from .samplers._utils import distinct_rows
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
@@ -28,6 +32,10 @@ _TAIL = 3.0
 _ROWS_PER_CLUSTER = 5
 # selection="clustered": a class keeping fewer rows is drawn from as a whole, as by "sample"
 _MIN_ROWS_TO_CLUSTER = 50
+# max_epochs=None: the game lasts about this many selector steps, whatever the table's size
+_GAME_STEPS = 300
+# the game sample keeps at least this many rows of every class (all of a smaller class)
+_MIN_GAME_ROWS_PER_CLASS = 100
 
 
 @Substitution(**_subsampler_docstring)
@@ -219,7 +227,8 @@ default="features+label+loss"
         "final_temperature": [Interval(Real, 0, None, closed="neither")],
         "task_lr": [Interval(Real, 0, None, closed="neither")],
         "selector_lr": [Interval(Real, 0, None, closed="neither")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "max_game_samples": [Interval(Integral, 1, None, closed="left"), None],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "task_module": [None, torch.nn.Module, callable],
@@ -244,10 +253,11 @@ default="features+label+loss"
         initial_temperature=1.0,
         final_temperature=0.1,
         task_lr=1e-3,
-        selector_lr=1e-4,
-        max_epochs=10,
+        selector_lr=1e-3,
+        max_epochs=None,
+        max_game_samples=20_000,
         warmup_epochs=2,
-        batch_size=256,
+        batch_size=512,
         task_module=None,
         hidden_layer_sizes=(128, 64),
         selector_hidden_layer_sizes=(64, 32),
@@ -272,6 +282,7 @@ default="features+label+loss"
         self.task_lr = task_lr
         self.selector_lr = selector_lr
         self.max_epochs = max_epochs
+        self.max_game_samples = max_game_samples
         self.warmup_epochs = warmup_epochs
         self.batch_size = batch_size
         self.task_module = task_module
@@ -288,15 +299,49 @@ default="features+label+loss"
         self.feature_scale_ = _safe_scale(X.std(axis=0))
         X_std = self._standardise(X)
         y_long = torch.as_tensor(y_encoded, dtype=torch.long)
+        self.game_indices_ = _game_sample(y_encoded, self.max_game_samples, random_state)
         seed = torch_seed(random_state)
+        n_epochs = self._game_epochs(len(self.game_indices_))
+        self._say(
+            f"game on {len(self.game_indices_):,} of {len(X):,} rows: "
+            f"{self.warmup_epochs} warm-up and {n_epochs} game epochs of "
+            f"{-(-len(self.game_indices_) // self.batch_size)} steps"
+        )
+        X_game, y_game = X_std, y_long
+        if len(self.game_indices_) < len(X):
+            X_game, y_game = X_std[self.game_indices_], y_long[self.game_indices_]
         with seeded_torch(seed):
-            self.net_ = self._build_net(X.shape[1], len(budgets), seed)
-            self.net_.fit(X_std, y_long)
+            self.net_ = self._build_net(X.shape[1], len(budgets), seed, n_epochs)
+            self.net_.fit(X_game, y_game)
         self.history_ = self.net_.history_
         if self.objective == "paper":
             self.net_.check_collapse(_COLLAPSE_THRESHOLD)
-        self.selection_scores_ = self.net_.selection_probabilities(X_std, y_long)
+        self.selection_scores_ = self._score_every_row(X, X_std, y_encoded)
         return self._retrieve(X_std, self.selection_scores_, y_encoded, budgets, random_state)
+
+    def _game_epochs(self, n_game_rows):
+        """``max_epochs``, or as many epochs as make about ``_GAME_STEPS`` selector steps."""
+        if self.max_epochs is not None:
+            return self.max_epochs
+        steps_per_epoch = -(-n_game_rows // self.batch_size)
+        return -(-_GAME_STEPS // steps_per_epoch)
+
+    def _score_every_row(self, X, X_std, y_encoded):
+        """``p`` of every row, computed once per distinct (row, label) in batched passes."""
+        start = time.perf_counter()
+        first, inverse = _distinct_labelled_rows(X, y_encoded)
+        rows = torch.as_tensor(first)
+        y_first = torch.as_tensor(y_encoded[first], dtype=torch.long)
+        p = self.net_.selection_probabilities(X_std[rows], y_first)[inverse]
+        self._say(
+            f"scored {len(X):,} rows ({len(first):,} distinct) in "
+            f"{time.perf_counter() - start:.1f}s"
+        )
+        return p
+
+    def _say(self, message):
+        if self.verbose:
+            print(f"[ASSSSampler] {message}", flush=True)
 
     def _retrieve(self, X_std, p, y_encoded, budgets, random_state):
         if self.selection == "clustered":
@@ -308,7 +353,7 @@ default="features+label+loss"
             return select_sample(p, y_encoded, budgets, random_state)
         return select_stratified(p, y_encoded, budgets, random_state)
 
-    def _build_net(self, n_features, n_classes, seed):
+    def _build_net(self, n_features, n_classes, seed, n_epochs):
         selector_inputs = n_features
         if self.selector_input != "features":
             selector_inputs += n_classes
@@ -333,11 +378,11 @@ default="features+label+loss"
             selector_clip=self.selector_clip,
             seed=seed,
             lr=self.task_lr,
-            max_epochs=self.max_epochs,
+            max_epochs=n_epochs,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(seed),
-            callbacks=self.callbacks,
+            callbacks=[*(self.callbacks or []), *([TimeLeft()] if self.verbose else [])],
             device=self.device,
             verbose=self.verbose,
         )
@@ -433,6 +478,32 @@ def _clusters_per_class(X, y_encoded, budgets, random_state):
         clusters[rows] = labels + offset
         offset += n_used
     return clusters
+
+
+def _game_sample(y_encoded, max_rows, random_state):
+    """Rows the warm-up and the game train on: all, or a stratified draw of ``max_rows``.
+
+    Each class gets its proportional share of the draw, and at least
+    ``_MIN_GAME_ROWS_PER_CLASS`` rows (all of a smaller class), so that the
+    selector learns every class; the rows of a class are drawn uniformly, so
+    repeated rows keep their weight in the game. Ascending indices.
+    """
+    n_rows = len(y_encoded)
+    if max_rows is None or max_rows >= n_rows:
+        return np.arange(n_rows)
+    class_counts = np.bincount(y_encoded)
+    n_draw = max(max_rows, len(class_counts))
+    sizes = class_budgets(class_counts, n_draw, min_per_class=_MIN_GAME_ROWS_PER_CLASS)
+    return select_top(random_state.uniform(size=n_rows), y_encoded, sizes)
+
+
+def _distinct_labelled_rows(X, y_encoded):
+    """First index of each distinct (row, label) pair, and each row's pair."""
+    _, _, row_of, _ = distinct_rows(X)
+    n_classes = int(y_encoded.max()) + 1
+    pair = row_of.astype(np.int64) * n_classes + y_encoded
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
 
 
 def _compress_tails(Z):
