@@ -81,10 +81,11 @@ class ASSSSampler(BaseSubsampler):
     temperature then falls exponentially from ``initial_temperature`` to
     ``final_temperature`` over the ``max_epochs`` epochs of the game, step by
     step. Both play on a stratified sample of at most ``max_game_samples``
-    rows, and the trained selector then scores every row. The networks see the features standardised, with values beyond 3
-    standard deviations compressed logarithmically (a rare one-hot category
-    would otherwise standardise to values in the hundreds and outweigh every
-    other input); the returned rows are unchanged.
+    rows, and the trained selector then scores every row. The networks see
+    the features standardised, with values beyond 3 standard deviations
+    compressed logarithmically (a rare one-hot category would otherwise
+    standardise to values in the hundreds and outweigh every other input);
+    the returned rows are unchanged.
 
     Parameters
     ----------
