@@ -109,3 +109,20 @@ def test_bad_max_game_samples_raises(imbalanced, value):
     X, y = imbalanced
     with pytest.raises(ValueError, match="max_game_samples"):
         ASSSSampler(max_game_samples=value).fit(X, y)
+
+
+def test_game_sample_keeps_repeated_rows_at_their_weight_in_expectation():
+    # class 0: one row repeated 600 times among 1200 rows; class 1: 300 rows
+    from sklearn_asss._asss import _game_sample
+
+    y = np.r_[np.zeros(1200, int), np.ones(300, int)]
+    repeated = np.zeros(len(y), bool)
+    repeated[:600] = True
+    shares = []
+    for seed in range(200):
+        game = _game_sample(y, 300, np.random.RandomState(seed))
+        in_class_0 = game[y[game] == 0]
+        shares.append(repeated[in_class_0].mean())
+    # drawn uniformly within the class, as training on every row would weigh it
+    assert abs(np.mean(shares) - 0.5) < 0.01
+    assert len(in_class_0) == 200  # class 1 keeps its floor of 100 rows
