@@ -656,27 +656,53 @@ class _DaskTable:
                 "resample_dask takes y as a dask.dataframe.Series or a dask.array.Array; "
                 f"got {type(y).__name__}."
             )
-        if not self.frame:
-            if X.ndim != 2:
-                raise ValueError(f"X must be two-dimensional; got {X.ndim} dimensions.")
-            X = X.rechunk({1: -1})
-        if isinstance(y, da.Array):
-            if y.ndim != 1:
-                raise ValueError(f"y must be one-dimensional; got {y.ndim} dimensions.")
-            if not self.frame and not np.isnan(X.shape[0]) and not np.isnan(y.shape[0]):
-                if X.shape[0] != y.shape[0]:
-                    raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels.")
-                y = y.rechunk((X.chunks[0],))
+        if self.frame:
+            self._split_frame(X, y)
+        else:
+            self._split_array(X, y)
         self.X, self.y = X, y
-        self.X_parts = X.to_delayed().ravel().tolist() if not self.frame else X.to_delayed()
-        self.y_parts = y.to_delayed().ravel().tolist() if isinstance(y, da.Array) else (
-            y.to_delayed()
-        )
-        if len(self.X_parts) != len(self.y_parts):
-            raise ValueError(
-                f"X and y must have the same partitions; X has {len(self.X_parts)} and y "
-                f"{len(self.y_parts)}."
+
+    def _split_frame(self, X, y):
+        """Partitions of X and y from one frame: read apart, they may be split differently."""
+        if not isinstance(y, self._dd.Series):
+            raise TypeError(
+                "With X a Dask DataFrame, y must be a dask.dataframe.Series (for example a "
+                f"column of the same frame); got {type(y).__name__}."
             )
+        label = "__label__" + "_".join(map(str, X.columns))  # a name no column of X has
+        try:
+            parts = X.assign(**{label: y}).to_delayed()
+        except (ValueError, NotImplementedError) as error:
+            raise ValueError(
+                f"X and y must have the same partitions (y aligned with X): {error}"
+            ) from error
+        delayed = self._dask.delayed
+        self.X_parts = [delayed(_drop_column)(part, label) for part in parts]
+        self.y_parts = [delayed(_column)(part, label, y.name) for part in parts]
+
+    def _split_array(self, X, y):
+        da = self._da
+        if not isinstance(y, da.Array):
+            raise TypeError(
+                "With X a Dask array, y must be a dask.array.Array; got "
+                f"{type(y).__name__}."
+            )
+        if X.ndim != 2:
+            raise ValueError(f"X must be two-dimensional; got {X.ndim} dimensions.")
+        if y.ndim != 1:
+            raise ValueError(f"y must be one-dimensional; got {y.ndim} dimensions.")
+        X = X.rechunk({1: -1})
+        if not np.isnan(X.shape[0]) and not np.isnan(y.shape[0]):
+            if X.shape[0] != y.shape[0]:
+                raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels.")
+            y = y.rechunk((X.chunks[0],))
+        if len(X.chunks[0]) != len(y.chunks[0]):
+            raise ValueError(
+                f"X and y must have the same partitions; X has {len(X.chunks[0])} and y "
+                f"{len(y.chunks[0])}."
+            )
+        self.X_parts = X.to_delayed().ravel().tolist()
+        self.y_parts = y.to_delayed().ravel().tolist()
 
     def _map(self, function, *parts_lists, args=()):
         delayed = self._dask.delayed
@@ -804,6 +830,14 @@ class _DaskTable:
                 for part, n in zip(parts, self.kept_per_part)
             ]
         )
+
+
+def _drop_column(frame, column):
+    return frame.drop(columns=column)
+
+
+def _column(frame, column, name):
+    return frame[column].rename(name)
 
 
 def _is_dask_collection(obj):

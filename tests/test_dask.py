@@ -119,14 +119,15 @@ def test_asss_is_fitted_on_the_stratified_sample(client, table):
     np.testing.assert_array_equal(positions.compute(), expected)
 
 
-def test_dask_arrays_in_dask_arrays_out(client, table, fitted_asss):
+def test_dask_arrays_in_dask_arrays_out(client, table):
+    sampler = ASSSSampler(keep_ratio=KEEP_RATIO, max_epochs=1, warmup_epochs=0, random_state=0)
     X = da.from_array(table[FEATURES].to_numpy(), chunks=(500, 2))
     y = da.from_array(table["label"].to_numpy(), chunks=600)  # rechunked as X
-    X_kept, y_kept, positions = resample_dask(fitted_asss, X, y, prefit=True, random_state=2)
+    X_kept, y_kept, positions = resample_dask(sampler, X, y, random_state=2)
     assert isinstance(X_kept, da.Array) and isinstance(y_kept, da.Array)
     assert X_kept.shape[0] == y_kept.shape[0] == positions.shape[0]  # known chunks
     X_mem, y_mem, expected = resample_in_memory(
-        fitted_asss, table[FEATURES].to_numpy(), table["label"].to_numpy(), prefit=True,
+        sampler, table[FEATURES].to_numpy(), table["label"].to_numpy(), prefit=True,
         random_state=2,
     )  # fmt: skip
     np.testing.assert_array_equal(positions.compute(), expected)
@@ -193,10 +194,23 @@ def test_unknown_labels_are_refused(client, table, fitted_asss):
         resample_dask(fitted_asss, *_dask_frame(relabelled, 3), prefit=True)
 
 
-def test_misaligned_partitions_are_refused(client, table):
+def test_labels_partitioned_apart_are_aligned_by_index(client, table):
     X, _ = _dask_frame(table, 3)
     _, y = _dask_frame(table, 4)
-    with pytest.raises(ValueError, match="same partitions"):
-        resample_dask(RandomSampler(), X, y)
+    sampler = RandomSampler(keep_ratio=KEEP_RATIO)
+    positions = _check_exact(sampler, table, *resample_dask(sampler, X, y, random_state=6))
+    _, _, expected = resample_in_memory(sampler, table[FEATURES], table["label"], random_state=6)
+    np.testing.assert_array_equal(positions, expected)
+
+
+def test_bad_shapes_and_sizes_are_refused(client, table):
+    X = da.from_array(table[FEATURES].to_numpy(), chunks=500)
+    y = da.from_array(table["label"].to_numpy(), chunks=500)
+    with pytest.raises(ValueError, match="2400 rows but y has 2000"):
+        resample_dask(RandomSampler(), X, y[:2000])
+    with pytest.raises(ValueError, match="two-dimensional"):
+        resample_dask(RandomSampler(), X[:, 0], y)
+    with pytest.raises(TypeError, match="y must be a dask.array"):
+        resample_dask(RandomSampler(), X, _dask_frame(table, 2)[1])
     with pytest.raises(ValueError, match="fit_size"):
-        resample_dask(RandomSampler(), *_dask_frame(table, 3), fit_size=1)
+        resample_dask(RandomSampler(), X, y, fit_size=1)
