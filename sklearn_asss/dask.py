@@ -724,6 +724,8 @@ class _DaskTable:
         return self._dask.compute(tasks[0])[0]
 
     def class_counts(self):
+        # the labels are read once and kept: every later pass reads X only where it needs it
+        self.y_parts = self._persist(self.y_parts)
         summaries = self._compute(self._map(_part_class_counts, self.y_parts))
         lengths = np.array([n for _, _, n in summaries], dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
