@@ -1,6 +1,10 @@
 """resample_dask on a real distributed.LocalCluster, against resample_in_memory."""
 
 import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -214,3 +218,23 @@ def test_bad_shapes_and_sizes_are_refused(client, table):
         resample_dask(RandomSampler(), X, _dask_frame(table, 2)[1])
     with pytest.raises(ValueError, match="fit_size"):
         resample_dask(RandomSampler(), X, y, fit_size=1)
+
+
+@pytest.mark.slow  # two worker processes start, read kddcup, fit ASSS on 500 rows: ~30-60 s
+def test_benchmark_script_at_a_tiny_scale(data_dir, tmp_path):
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_dask_kddcup.py"
+    done = subprocess.run(
+        [
+            sys.executable, str(script), "--folder", str(tmp_path), "--max-rows", "3000",
+            "--repeats", "2", "--files-per-copy", "2", "--fit-size", "500",
+        ],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "SKLEARN_ASSS_DATA": str(data_dir("kddcup.data_10_percent.gz"))},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith("| ")]
+    results = {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows[1:]}
+    assert list(results) == ["random", "asss"]
+    for wall, _, kept, exact, _, _, lost in results.values():
+        assert float(wall) > 0 and int(kept) == round(0.3 * 6000)
+        assert exact == "True" and lost == "False"
