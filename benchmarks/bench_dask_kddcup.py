@@ -41,13 +41,16 @@ JITTER = 0.01
 MIN_PER_CLASS = ASSSSampler().min_samples_per_class
 
 
-def write_table(folder, repeats, files_per_copy, max_rows):
+def write_table(folder, repeats, files_per_copy, max_rows, reuse):
     X, y = load_kddcup99(return_X_y=True)
     X, y = X[:max_rows].astype(np.float64), y[:max_rows]
     names = [f"c{j}" for j in range(X.shape[1])]
     rng = np.random.RandomState(0)
-    os.makedirs(folder, exist_ok=True)
-    for copy in range(repeats):
+    n_files = repeats * files_per_copy
+    if not (reuse and os.path.isdir(folder) and len(os.listdir(folder)) == n_files):
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+    for copy in range(repeats if len(os.listdir(folder)) < n_files else 0):
         values = X.copy()
         if copy:
             values[:, :N_NUMERIC] *= 1 + JITTER * rng.normal(size=(len(X), N_NUMERIC))
@@ -111,12 +114,15 @@ def main():
     parser.add_argument("--max-rows", type=int, default=None, help="rows of kddcup used")
     parser.add_argument("--memory-limit", default="1.5GiB", help="per worker")
     parser.add_argument("--fit-size", type=int, default=20_000)
-    parser.add_argument("--methods", nargs="+", default=["random", "asss"])
+    parser.add_argument("--methods", nargs="*", default=["random", "asss"])
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep a table already written with these settings"
+    )
     args = parser.parse_args()
 
     table = os.path.join(args.folder, "table")
     n_rows, n_features, class_counts = write_table(
-        table, args.repeats, args.files_per_copy, args.max_rows
+        table, args.repeats, args.files_per_copy, args.max_rows, args.reuse
     )
     print(
         f"table: {n_rows} rows x {n_features} float64 columns, "

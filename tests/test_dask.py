@@ -175,6 +175,11 @@ def test_stratified_rule_needs_the_table_in_memory(client, table, fitted_asss):
         resample_dask(sampler, *_dask_frame(table, 2), prefit=True)
 
 
+def test_unknown_rule_is_named(client, table):
+    with pytest.raises(ValueError, match="'selection' parameter"):
+        resample_dask(ASSSSampler(selection="nearest"), *_dask_frame(table, 2))
+
+
 def test_unsupported_samplers_are_named(client, table):
     with pytest.raises(TypeError, match="got KMeansSampler"):
         resample_dask(KMeansSampler(), *_dask_frame(table, 2))
