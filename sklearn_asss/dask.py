@@ -220,11 +220,12 @@ def _resample(sampler, table, fit_size, prefit, random_state):
     if rule in ("random", "dedup"):
         plan = _Plan(rule, classes, key_seed)
     else:
-        X_fit, y_fit = _stratified_sample(table, classes, class_counts, fit_size, fit_seed)
         if prefit:
             check_is_fitted(sampler, "net_")
             _check_known_labels(sampler, classes)
-        else:
+        if not prefit or rule == "clustered":  # the sample is needed
+            X_fit, y_fit = _stratified_sample(table, classes, class_counts, fit_size, fit_seed)
+        if not prefit:
             sampler.fit(X_fit, y_fit)
         plan = _Plan(rule, classes, key_seed, sampler=sampler)
         if rule == "clustered":
