@@ -84,7 +84,7 @@ def run(method, folder, out, memory_limit, fit_size, class_counts):
         sampler = RandomSampler(keep_ratio=0.3, min_samples_per_class=MIN_PER_CLASS)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, memory_limit=memory_limit,
-        dashboard_address=None,
+        dashboard_address=":0",
     ) as cluster, Client(cluster) as client:  # fmt: skip
         workers = set(client.scheduler_info()["workers"])
         start = time.perf_counter()

@@ -40,7 +40,7 @@ dd.from_pandas(table, npartitions=4).to_parquet(folder)
 # Two local workers stand in for a real cluster. ASSS is fitted on a
 # stratified sample of 4,000 rows (``fit_size``); the result is lazy Dask
 # collections with the kept rows, their labels and their global positions.
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
 client = Client(cluster)
 
 frame = dd.read_parquet(folder)
