@@ -37,6 +37,8 @@ from sklearn_asss.dask import resample_dask
 N_NUMERIC = 38
 # relative size of the jitter of the copies (they must not be exact repeats)
 JITTER = 0.01
+# one BLAS/torch thread per single-threaded worker, as Dask advises
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 # ASSSSampler's default floor, given to the random draw too: the same budgets
 MIN_PER_CLASS = ASSSSampler().min_samples_per_class
 
@@ -84,7 +86,7 @@ def run(method, folder, out, memory_limit, fit_size, class_counts):
         sampler = RandomSampler(keep_ratio=0.3, min_samples_per_class=MIN_PER_CLASS)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, memory_limit=memory_limit,
-        dashboard_address=":0",
+        dashboard_address=":0", env=ONE_THREAD,
     ) as cluster, Client(cluster) as client:  # fmt: skip
         workers = set(client.scheduler_info()["workers"])
         start = time.perf_counter()
