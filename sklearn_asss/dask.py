@@ -557,6 +557,7 @@ def _find_thresholds(extremes, histogram, budgets):
     budgets = np.asarray(budgets, dtype=np.int64)
     n_groups = len(budgets)
     counts, low, high = extremes()
+    low, high = low.copy(), high.copy()  # narrowed in place below
     if np.any(budgets > counts):
         raise RuntimeError("a group's budget exceeds its rows; this is a bug.")
     threshold = np.full(n_groups, np.iinfo(np.uint64).max, dtype=np.uint64)
