@@ -18,6 +18,7 @@ files too large for one machine's memory.
 import tempfile
 
 import dask.dataframe as dd
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster
@@ -83,7 +84,25 @@ _, y_random, _ = resample_dask(
     RandomSampler(keep_ratio=0.1, min_samples_per_class=sampler.min_samples_per_class),
     features, frame["label"], random_state=0,
 )  # fmt: skip
-print("random, per class:", y_random.compute().value_counts().sort_index().to_dict())
+random_counts = y_random.compute().value_counts().sort_index()
+print("random, per class:", random_counts.to_dict())
 
 client.close()
 cluster.close()
+
+# %%
+# Rows per class, in the table and in both subsets: the same budgets, the
+# rare class included.
+fig, ax = plt.subplots(figsize=(6, 3.5))
+width = 0.28
+classes = np.arange(len(counts))
+ax.bar(classes - width, counts, width, label="table")
+ax.bar(classes, kept_labels.value_counts().sort_index(), width, label="ASSS, 10%")
+ax.bar(classes + width, random_counts, width, label="random, 10%")
+ax.set_yscale("log")
+ax.set_xticks(classes)
+ax.set_xlabel("class")
+ax.set_ylabel("rows")
+ax.legend()
+fig.tight_layout()
+plt.show()
