@@ -22,6 +22,18 @@ def _missing_data(filename):
     pytest.skip(message)
 
 
+#: A local port nothing listens on: a download attempted by mistake fails at once.
+_CLOSED_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    """The loaders download a missing file by default: no test may reach the internet."""
+    from sklearn_asss.datasets import _files
+
+    monkeypatch.setenv(_files.DOWNLOAD_URL_ENV_VAR, _CLOSED_URL)
+
+
 @pytest.fixture(scope="session")
 def data_dir():
     """A function: the data directory, or skip (fail in CI) when `filename` is absent."""
