@@ -297,6 +297,11 @@ _ERROR_PATTERNS = {
 }
 
 
+def _too_small_for_internal_folds(sampler, counts):
+    n_folds = sampler.get_params().get("cv")
+    return isinstance(n_folds, int) and max(counts) < n_folds
+
+
 def _unsupported(problems, sampler):
     """The problems the sampler does not support according to its tags."""
     input_tags = sampler.__sklearn_tags__().input_tags
@@ -414,6 +419,15 @@ def test_fit_resample_is_a_clear_error_or_a_correct_subset(sampler_class, case):
             _fit_resample_quietly(sampler, X, y)
         pattern = "|".join(_ERROR_PATTERNS[p] for p in problems)
         assert re.search(pattern, str(error.value)), (problems, str(error.value))
+    elif _too_small_for_internal_folds(sampler, case["counts"]):
+        # a sampler with internal stratified folds (``cv``) on a table whose every class has
+        # fewer rows than folds: a clear error naming cv, or a correct subset
+        try:
+            X_res, y_res = _fit_resample_quietly(sampler, X, y)
+        except ValueError as error:
+            assert re.search(r"\bcv\b", str(error)), str(error)
+        else:
+            _assert_correct_subset(sampler, case, X_res, y_res)
     else:
         X_res, y_res = _fit_resample_quietly(sampler, X, y)
         _assert_correct_subset(sampler, case, X_res, y_res)
