@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_asss import ASSSSampler, GradientMatchingSampler, RandomSampler, class_budgets
+from sklearn_asss import (
+    ASSSSampler,
+    CleanlabSampler,
+    GradientMatchingSampler,
+    KMeansSampler,
+    RandomSampler,
+    class_budgets,
+)
 
 
 def test_gradient_matching_scores_are_finite_on_huge_float32_features():
@@ -17,6 +24,27 @@ def test_gradient_matching_scores_are_finite_on_huge_float32_features():
     ).fit(X, y)
     assert np.all(np.isfinite(sampler.selection_scores_))
     assert np.all(np.abs(sampler.selection_scores_) <= 1.0)
+
+
+def test_kmeans_keeps_the_rows_nearest_their_centre_on_huge_float32_features():
+    # the distances to the centres were float32: near 1e30 their squares overflowed to inf,
+    # every row tied, and the finite-score check of the ranking refused the subset
+    X = np.array([[1e30], [1.1e30], [3e30], [-2e30], [-2.2e30], [5e29], [0.0], [1.0]],
+                 dtype=np.float32)  # fmt: skip
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    sampler = KMeansSampler(keep_ratio=0.5, n_clusters=1, random_state=0).fit(X, y)
+    first = X[:6, 0].astype(np.float64)
+    nearest = np.argsort(np.abs(first - first.mean()), kind="stable")[:3]
+    assert sampler.class_budgets_.tolist() == [3, 1]
+    np.testing.assert_array_equal(sampler.sample_indices_[:3], np.sort(nearest))
+
+
+def test_cleanlab_names_cv_when_no_class_fills_its_folds():
+    pytest.importorskip("cleanlab")
+    X = np.arange(4.0).reshape(-1, 1)
+    y = np.array([0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r"at least cv=3 rows.*largest class has 1. Lower cv"):
+        CleanlabSampler(keep_ratio=0.5, cv=3, random_state=0).fit_resample(X, y)
 
 
 def test_class_budgets_breaks_equal_remainders_by_the_lower_class_index():
