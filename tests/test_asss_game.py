@@ -69,9 +69,9 @@ def test_every_row_is_scored_once_per_distinct_row_and_label(imbalanced):
 
 
 @pytest.mark.parametrize("n_rows, batch_size", [(3000, 512), (3000, 64), (400, 512)])
-def test_default_game_length_is_set_in_selector_steps(n_rows, batch_size):
+def test_max_epochs_none_sets_the_game_length_in_selector_steps(n_rows, batch_size):
     X, y = make_classification(n_samples=n_rows, n_features=5, random_state=0)
-    sampler = ASSSSampler(batch_size=batch_size, random_state=0, **QUICK)
+    sampler = ASSSSampler(max_epochs=None, batch_size=batch_size, random_state=0, **QUICK)
     sampler.fit(X, y)
     game = [epoch for epoch in sampler.history_ if epoch["phase"] == "game"]
     steps = sum(len(epoch["batches"]) for epoch in game)
