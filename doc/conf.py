@@ -105,6 +105,7 @@ sphinx_gallery_conf = {
         "../examples/selection",
         "../examples/model_selection",
         "../examples/adversarial",
+        "../examples/large_data",
     ],
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,

@@ -126,6 +126,19 @@ class BaseSubsampler(BaseSampler):
         return X[indices], y[indices]
 
     def _fit_indices(self, X, y):
+        try:
+            return self._fit_indices_or_fail(X, y)
+        except BaseException:
+            # an interrupted or failed fit must not look fitted (e.g. a subset from a
+            # half-trained selector): drop every fitted attribute, as before any fit
+            self._discard_fitted_attributes()
+            raise
+
+    def _discard_fitted_attributes(self):
+        for name in [key for key in vars(self) if key.endswith("_") and not key.startswith("__")]:
+            delattr(self, name)
+
+    def _fit_indices_or_fail(self, X, y):
         X_valid, y_encoded = self._validate_training_data(X, y)
         counts = np.bincount(y_encoded, minlength=len(self.classes_))
         self.class_budgets_ = class_budgets(
@@ -148,6 +161,7 @@ class BaseSubsampler(BaseSampler):
                 "None: it selects rows per class."
             )
         X = _densify_sparse_frame(X)
+        _check_one_label_type(y, type(self).__name__)
         y, _ = check_target_type(y, indicate_one_vs_all=True)
         check_classification_targets(y)
         X, y = validate_data(
@@ -174,6 +188,18 @@ class BaseSubsampler(BaseSampler):
         tags.input_tags.allow_nan = False
         tags.sampler_tags.sample_indices = True
         return tags
+
+
+def _check_one_label_type(y, sampler_name):
+    """Raise a clear TypeError for labels that mix strings and numbers (they do not sort)."""
+    labels = np.asarray(y)
+    if labels.dtype == object:
+        label_types = {type(label).__name__ for label in labels.ravel()}
+        if len({name == "str" for name in label_types}) > 1:
+            raise TypeError(
+                f"{sampler_name} needs class labels of one type in y (all numbers or all "
+                f"strings); got a mix of label types: {', '.join(sorted(label_types))}."
+            )
 
 
 def _densify_sparse_frame(X):

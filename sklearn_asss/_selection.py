@@ -60,13 +60,13 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     [870, 80, 50]
     """
     class_counts = np.asarray(class_counts, dtype=np.int64)
-    n_total = class_counts.sum()
-    shares = n_keep * class_counts / n_total
-    budgets = np.floor(shares).astype(np.int64)
+    # integer arithmetic: in floats, equal remainders of shares of different sizes can differ
+    # in their last bit, and a tie would go to whichever rounded up
+    budgets, remainders = np.divmod(n_keep * class_counts, class_counts.sum())
     remainder = n_keep - budgets.sum()
     if remainder > 0:
         # stable sort: ties go to the lower class index, so the rule is deterministic
-        order = np.argsort(-(shares - budgets), kind="stable")
+        order = np.argsort(-remainders, kind="stable")
         budgets[order[:remainder]] += 1
     floors = np.minimum(class_counts, max(1, min(min_per_class, n_keep // len(class_counts))))
     budgets = np.minimum(np.maximum(budgets, floors), class_counts)
@@ -167,8 +167,9 @@ def _check_selection_inputs(scores, y_encoded, budgets):
     scores = np.asarray(scores, dtype=np.float64)
     y_encoded = np.asarray(y_encoded)
     budgets = np.asarray(budgets)
-    if scores.ndim != 1 or not np.all(np.isfinite(scores)):
-        raise ValueError("scores must be a 1-d array of finite numbers.")
+    if scores.ndim != 1:
+        raise ValueError(f"scores must be a 1-d array; got shape {scores.shape}.")
+    check_finite_scores(scores)
     if y_encoded.shape != scores.shape:
         raise ValueError(
             f"y_encoded must have one class per score: {len(scores)} scores, "
@@ -220,15 +221,36 @@ def _clusters_per_class(X, y_encoded, budgets, random_state):
     return clusters
 
 
+def check_finite_scores(scores, name="scores"):
+    """Raise a ValueError naming the rows when `scores` holds NaN or infinity.
+
+    A ranking or a draw from non-finite scores is meaningless (and
+    :func:`_apportion` would never finish on a NaN weight), so every
+    selection function refuses them instead of returning a subset.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(scores))
+    if len(bad):
+        raise ValueError(
+            f"{name} must be finite, but {len(bad)} of {len(scores)} are NaN or infinite "
+            f"(first at row {bad[0]}: {scores[bad[0]]}). Scores from a network are "
+            "non-finite when its training diverged: lower its learning rate."
+        )
+    return scores
+
+
 def select_top(scores, y_encoded, budgets):
     """Keep, per class, the ``budgets[c]`` rows with the highest score.
 
     Ties are broken by the lower row index, so the result is deterministic.
     One sort of all rows (by class, then score), so it is as fast for
-    thousands of groups (clusters) as for a few classes.
+    thousands of groups (clusters) as for a few classes. Non-finite scores
+    raise a ValueError (:func:`check_finite_scores`), as in every function
+    below.
     """
+    scores = check_finite_scores(scores)
     budgets = np.asarray(budgets)
-    order = np.lexsort((np.arange(len(scores)), -np.asarray(scores), y_encoded))
+    order = np.lexsort((np.arange(len(scores)), -scores, y_encoded))
     sorted_groups = y_encoded[order]
     group_starts = np.searchsorted(sorted_groups, np.arange(len(budgets)))
     rank_in_group = np.arange(len(order)) - group_starts[sorted_groups]
@@ -241,6 +263,7 @@ def select_sample(probabilities, y_encoded, budgets, random_state):
     This is the Gumbel top-k trick: the top-k of ``log p + Gumbel noise`` is a
     draw of k rows without replacement with probabilities proportional to ``p``.
     """
+    probabilities = check_finite_scores(probabilities, "probabilities")
     gumbel = random_state.gumbel(size=len(probabilities))
     keys = np.log(np.clip(probabilities, 1e-12, None)) + gumbel
     return select_top(keys, y_encoded, budgets)
@@ -256,6 +279,7 @@ def select_stratified(probabilities, y_encoded, budgets, random_state, n_bands=1
     remaining ranks (systematic sampling with a random offset), so the subset
     covers the whole range of ``p`` instead of only its top.
     """
+    probabilities = check_finite_scores(probabilities, "probabilities")
     kept = []
     for c, budget in enumerate(budgets):
         if budget == 0:
@@ -296,6 +320,7 @@ def select_sample_in_clusters(
     points of accuracy retention against a random draw, because they pass
     every small difference of ``p`` between neighbourhoods on to the subset.
     """
+    probabilities = check_finite_scores(probabilities, "probabilities")
     clusters = _pool_small_clusters(clusters, y_encoded, budgets, min_share)
     _, first, cluster_of_row, sizes = np.unique(
         clusters, return_index=True, return_inverse=True, return_counts=True
@@ -325,7 +350,8 @@ def _pool_small_clusters(clusters, y_encoded, budgets, min_share):
 
 
 def _apportion(weights, total, capacity):
-    """Split `total` in proportion to `weights` (largest remainders), parts at most `capacity`."""
+    """Split `total` in proportion to `weights` (largest remainders), each at most `capacity`."""
+    weights = check_finite_scores(weights, "weights")
     quotas = np.zeros(len(weights), dtype=np.int64)
     remaining = total
     while remaining > 0:

@@ -118,7 +118,8 @@ def cluster_rows(X, n_clusters, random_state, *, batch_size=1024, max_iter=100):
     labels, centers = _weighted_kmeans(
         distinct, counts.astype(X.dtype), n_clusters, random_state, batch_size, max_iter
     )
-    distances = np.linalg.norm(distinct - centers[labels], axis=1)
+    # in float64: the squares of float32 features near 1e30 overflow to inf, which ranks nothing
+    distances = np.linalg.norm((distinct - centers[labels]).astype(np.float64), axis=1)
     return labels[inverse], distances[inverse], n_clusters
 
 

@@ -11,13 +11,36 @@ DATA_DIR = Path(
 )
 
 
+def _missing_data(filename):
+    """Skip the test locally; fail it in CI (``CI`` set), where every data set must be there."""
+    message = (
+        f"{filename} not found in {DATA_DIR}: set SKLEARN_ASSS_DATA to the folder holding "
+        "the data files (see the installation page)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI is set, so a missing data set is an error", pytrace=False)
+    pytest.skip(message)
+
+
+#: A local port nothing listens on: a download attempted by mistake fails at once.
+_CLOSED_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    """The loaders download a missing file by default: no test may reach the internet."""
+    from sklearn_asss.datasets import _files
+
+    monkeypatch.setenv(_files.DOWNLOAD_URL_ENV_VAR, _CLOSED_URL)
+
+
 @pytest.fixture(scope="session")
 def data_dir():
-    """A function: the data directory, or skip the test when `filename` is absent."""
+    """A function: the data directory, or skip (fail in CI) when `filename` is absent."""
 
     def check(filename):
         if not (DATA_DIR / filename).is_file():
-            pytest.skip(f"{filename} not found in {DATA_DIR} (set SKLEARN_ASSS_DATA)")
+            _missing_data(filename)
         return DATA_DIR
 
     return check

@@ -15,6 +15,7 @@ PUBLIC_MODULES = [
     "sklearn_asss.metrics",
     "sklearn_asss.adversarial",
     "sklearn_asss.plotting",
+    "sklearn_asss.dask",
     "sklearn_asss.benchmark",
 ]
 

@@ -1,8 +1,11 @@
+import threading
+
 import numpy as np
 import pytest
 
 from sklearn_asss import class_budgets, select_subset
 from sklearn_asss._selection import (
+    _apportion,
     n_to_keep,
     select_sample,
     select_sample_in_clusters,
@@ -216,3 +219,44 @@ def test_select_subset_rejects_bad_input(kwargs, error, match):
     budgets = kwargs.pop("budgets", [30, 10])
     with pytest.raises(error, match=match):
         select_subset(scores, y, budgets, **kwargs)
+
+
+def _call_in_thread(function, *args, timeout=10.0):
+    """The exception `function` raised, or a failure if it has not returned after `timeout` s.
+
+    ``_apportion`` used to loop forever on a NaN weight: a thread keeps the test from hanging.
+    """
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = function(*args)
+        except Exception as error:  # handed to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        pytest.fail(f"{function.__name__} did not return within {timeout} s")
+    return outcome.get("error")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("function", ["top", "sample", "stratified", "clusters", "apportion"])
+def test_non_finite_scores_are_a_value_error_naming_the_row(function, bad):
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 50)
+    scores = rng.rand(100)
+    scores[7] = bad
+    calls = {
+        "top": (select_top, scores, y, [10, 10]),
+        "sample": (select_sample, scores, y, [10, 10], rng),
+        "stratified": (select_stratified, scores, y, [10, 10], rng),
+        "clusters": (select_sample_in_clusters, scores, y, y * 5 + np.arange(100) % 5,
+                     [10, 10], rng),
+        "apportion": (_apportion, scores, 30, np.full(100, 2)),
+    }
+    error = _call_in_thread(*calls[function])
+    assert isinstance(error, ValueError)
+    assert "must be finite" in str(error) and "first at row 7" in str(error)

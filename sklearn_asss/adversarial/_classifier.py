@@ -12,7 +12,8 @@ from torch.utils.data import DataLoader
 
 from .._utils import draw_seed
 from ..nn._modules import TaskMLP
-from ..nn._utils import BatchIterator, seeded_torch
+from ..nn._guards import FiniteTrainingCheck
+from ..nn._utils import BatchIterator, check_device, seeded_torch
 from ._pgd import check_attack_params, pgd_attack
 from ._scoring import MARGIN_EPS, SELECTION_RULES, n_perturbed, select_rows
 
@@ -134,6 +135,12 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
     integer labels to int64, so the classifier accepts the float64 output
     of scikit-learn transformers in a Pipeline.
 
+    A NaN or infinite training loss stops ``fit`` with
+    :class:`~sklearn_asss.nn.TrainingDivergedError`, and a ``device`` this
+    machine does not have is a ``ValueError`` before training. A
+    KeyboardInterrupt ends training quietly, as in skorch: the classifier
+    keeps the epochs it finished (``len(history_)`` says how many).
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -228,6 +235,11 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
         return step_size
 
     # ----------------------------------------------------------- initialising
+    def get_default_callbacks(self):
+        """skorch's callbacks plus a check that stops a diverged fit with a clear error."""
+        check = FiniteTrainingCheck(advice=_lower_learning_rate_or_attack_advice)
+        return [*super().get_default_callbacks(), ("finite_check", check)]
+
     def initialize(self):
         """Validate the parameters, seed the generators and build the module."""
         self._check_adversarial_params()
@@ -281,6 +293,7 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
         """
         X, y = _as_float32(X), _as_int64(y)
         self._check_adversarial_params()
+        check_device(self.device)
         if not self.warm_start or not self.initialized_:
             self._remember_data_shape(X, y)
         return super().fit(X, y, **fit_params)
@@ -294,6 +307,7 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
         """
         X, y = _as_float32(X), _as_int64(y)
         self._check_adversarial_params()
+        check_device(self.device)
         if not self.initialized_:
             self._remember_data_shape(X, y)
             self.initialize()
@@ -413,6 +427,13 @@ class SelectiveAdversarialClassifier(NeuralNetClassifier):
         self.history.record("adv_passes", passes)
         self.history.record("adv_selection", self._epoch_rule())
         self.adversarial_passes_ = int(self.adversarial_passes_) + passes
+
+
+def _lower_learning_rate_or_attack_advice(net):
+    return (
+        f"Lower lr ({net.lr:g}), the attack's epsilon ({net.epsilon:g}) or step_size, "
+        "or scale the features (e.g. to [0, 1] with clip=(0, 1))."
+    )
 
 
 def _last_linear(module):

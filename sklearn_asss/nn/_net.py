@@ -8,6 +8,7 @@ from skorch import NeuralNet
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
+from ._guards import FiniteTrainingCheck, RaiseOnInterruptMixin
 from ._modules import SelectorMLP, TaskMLP, per_sample_cross_entropy
 from ._objectives import (
     budget_penalty,
@@ -21,12 +22,19 @@ from ._relaxation import annealed_temperature, relaxed_bernoulli
 from ._utils import (
     INFERENCE_BATCH_SIZE,
     BatchIterator,
+    eval_no_grad,
     inference_batches,
-    inference_mode,
 )
 
 SELECTOR_INPUTS = ("features", "features+label", "features+label+loss")
 _EPOCH_KEYS = ("task_loss", "selector_loss", "mean_p", "tau")
+# the per-batch records checked for NaN and infinity, and what each measures
+_WATCHED = {
+    "train_loss": "the task network's training loss",
+    "task_loss": "the task network's loss",
+    "selector_loss": "the selector's loss",
+    "mean_p": "the selector's mean selection probability",
+}
 
 
 class SelectionCollapseWarning(UserWarning):
@@ -49,7 +57,7 @@ class LookaheadBatchIterator(BatchIterator):
             yield {"X": X, "meta_X": self.X[rows], "meta_y": self.y[rows]}, y
 
 
-class SoftSelectionNet(NeuralNet):
+class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
     """A skorch ``NeuralNet`` that trains a task network and a selector against each other.
 
     skorch's documented way to train two modules with two optimizers is to
@@ -59,6 +67,12 @@ class SoftSelectionNet(NeuralNet):
     C and ``selector`` the selector G; ``optimizer``/``lr`` train C and
     ``selector_optimizer``/``selector_lr`` train G (the two time-scales).
 
+    Unlike a plain skorch net, a fit that diverges (a NaN or infinite loss
+    or selection probability) raises
+    :class:`~sklearn_asss.nn.TrainingDivergedError` naming the network and
+    the epoch, and a KeyboardInterrupt is raised again after skorch's
+    ``on_train_end`` instead of ending the fit quietly.
+
     The first ``warmup_epochs`` epochs train C alone on the unweighted data.
     Each later step (Algorithm 1) first updates C on the batch weighted by
     relaxed selections drawn at the current temperature, then updates G:
@@ -67,8 +81,8 @@ class SoftSelectionNet(NeuralNet):
       baseline of ``L_C`` subtracted.
     - ``objective="bilevel"``: the expected error (``1 - softmax(C(x))_y``)
       on an independent batch of C after a one-step look-ahead (SGD, step
-      ``lr``) on the weighted batch, its
-      gradient with respect to the weights standardised over the batch, plus
+      ``lr``) on the weighted batch, its gradient with respect to the
+      weights standardised over the batch, plus
       ``sparsity_weight * (mean(p) - keep_ratio)^2`` and minus
       ``entropy_weight * H(p)``.
 
@@ -110,7 +124,9 @@ class SoftSelectionNet(NeuralNet):
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    prefixes_ = NeuralNet.prefixes_ + ["selector", "selector_optimizer"]
+    # no ``prefixes_`` entry for the selector: skorch then registers ``selector_`` and
+    # ``selector_optimizer_`` as it does ``module_``, so they move to ``device`` and a net
+    # pickled on a GPU loads on a CPU-only machine
 
     def __init__(
         self,
@@ -138,8 +154,10 @@ class SoftSelectionNet(NeuralNet):
         kwargs.setdefault("iterator_train", BatchIterator)
         kwargs.setdefault("iterator_valid", BatchIterator)
         kwargs.setdefault("train_split", None)
-        super().__init__(module, criterion=criterion, optimizer=optimizer, **kwargs)
+        # set before skorch's __init__, which refuses a module instance set after it
+        # unless its name is in ``prefixes_`` (see below)
         self.selector = selector
+        super().__init__(module, criterion=criterion, optimizer=optimizer, **kwargs)
         self.objective = objective
         self.keep_ratio = keep_ratio
         self.sparsity_weight = sparsity_weight
@@ -156,6 +174,10 @@ class SoftSelectionNet(NeuralNet):
         self.seed = seed
 
     # ------------------------------------------------------------ initialisation
+    def get_default_callbacks(self):
+        check = FiniteTrainingCheck(_WATCHED, advice=_lower_learning_rates)
+        return [*super().get_default_callbacks(), ("finite_check", check)]
+
     def initialize_module(self):
         super().initialize_module()
         self.selector_ = self.initialized_instance(
@@ -325,7 +347,7 @@ class SoftSelectionNet(NeuralNet):
     def selection_probabilities(self, X, y, batch_size=INFERENCE_BATCH_SIZE):
         """``p = sigmoid(G(x, y, loss))`` for float tensor `X` and long tensor `y`."""
         out = []
-        with inference_mode(self.module_, self.selector_):
+        with eval_no_grad(self.module_, self.selector_):
             for _, Xb, yb in inference_batches(
                 X, y, device=self.device, batch_size=batch_size
             ):
@@ -346,3 +368,10 @@ class SoftSelectionNet(NeuralNet):
                 SelectionCollapseWarning,
                 stacklevel=2,
             )
+
+
+def _lower_learning_rates(net):
+    return (
+        f"Lower the task network's learning rate (lr={net.lr:g}; task_lr of ASSSSampler) "
+        f"or the selector's (selector_lr={net.selector_lr:g})."
+    )

@@ -72,7 +72,9 @@ def standardised_weight_gradient(loss, weights):
     training; the level of ``p`` is left to the budget term alone.
     """
     (grad,) = torch.autograd.grad(loss, weights, retain_graph=True)
-    grad = (grad - grad.mean()) / grad.std().clamp_min(1e-12)
+    # a batch of one row ranks nothing (and torch's std of a single value is NaN)
+    spread = grad.std() if grad.numel() > 1 else grad.new_ones(())
+    grad = (grad - grad.mean()) / spread.clamp_min(1e-12)
     return (weights * grad.detach()).mean()
 
 

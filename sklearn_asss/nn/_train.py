@@ -10,8 +10,22 @@ import torch
 from skorch import NeuralNetClassifier
 from skorch.dataset import ValidSplit
 
+from ._guards import FiniteTrainingCheck, RaiseOnInterruptMixin
 from ._modules import TaskMLP
 from ._utils import BatchIterator, seeded_torch
+
+
+class TaskClassifier(RaiseOnInterruptMixin, NeuralNetClassifier):
+    """skorch's ``NeuralNetClassifier`` that fails loudly.
+
+    A NaN or infinite training loss raises
+    :class:`~sklearn_asss.nn.TrainingDivergedError`, and a KeyboardInterrupt
+    is raised again instead of ending ``fit`` quietly, so that no sampler
+    scores rows with a diverged or half-trained network.
+    """
+
+    def get_default_callbacks(self):
+        return [*super().get_default_callbacks(), ("finite_check", FiniteTrainingCheck())]
 
 
 def make_task_classifier(
@@ -27,7 +41,7 @@ def make_task_classifier(
     verbose=0,
     **kwargs,
 ):
-    """A skorch ``NeuralNetClassifier`` around :class:`TaskMLP` with Adam.
+    """A :class:`TaskClassifier` (skorch ``NeuralNetClassifier``) of a :class:`TaskMLP`, Adam.
 
     It trains on all rows it is given (no internal validation split),
     batches with :class:`BatchIterator` and shuffles with a ``torch.Generator``
@@ -53,7 +67,7 @@ def make_task_classifier(
         classes=np.arange(n_classes),
     )
     defaults.update(kwargs)
-    return NeuralNetClassifier(**defaults)
+    return TaskClassifier(**defaults)
 
 
 def fit_task_classifier(X, y_encoded, n_classes, *, seed=0, **kwargs):

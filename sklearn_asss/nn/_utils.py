@@ -9,6 +9,48 @@ import torch
 INFERENCE_BATCH_SIZE = 8192
 
 
+def check_device(device):
+    """Return `device` as a ``torch.device`` after checking that this machine has it.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        A torch device such as ``"cpu"``, ``"cuda"`` or ``"cuda:1"``. None
+        (skorch's "leave the module where it is") is returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        When `device` is not a torch device name, or names a device this
+        machine does not have (no CUDA, or fewer GPUs than its index).
+    """
+    if device is None:
+        return None
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use e.g. 'cpu', 'cuda' or "
+            f"'cuda:0' ({error})"
+        ) from None
+    if parsed.type == "cpu":
+        return parsed
+    backend = getattr(torch, parsed.type, None)
+    if backend is None or not backend.is_available():
+        raise ValueError(
+            f"device={device!r} is not available on this machine (torch "
+            f"{torch.__version__} finds no {parsed.type} device); use device='cpu', or "
+            f"install a torch build with {parsed.type} support."
+        )
+    n_devices = backend.device_count() if hasattr(backend, "device_count") else 1
+    if parsed.index is not None and parsed.index >= n_devices:
+        raise ValueError(
+            f"device={device!r} is not available on this machine: it has {n_devices} "
+            f"{parsed.type} device(s), numbered from 0."
+        )
+    return parsed
+
+
 @contextlib.contextmanager
 def seeded_torch(seed):
     """Run a block with torch's global RNG seeded, then restore the user's state.
@@ -23,7 +65,7 @@ def seeded_torch(seed):
 
 
 @contextlib.contextmanager
-def inference_mode(*modules):
+def eval_no_grad(*modules):
     """Run a block with `modules` in eval mode and without autograd, then restore their mode."""
     were_training = [module.training for module in modules]
     for module in modules:
@@ -42,7 +84,7 @@ def inference_batches(X, *others, device="cpu", batch_size=INFERENCE_BATCH_SIZE)
     `rows` is the slice of the batch; `X` (an array or a tensor) is sent to
     `device` as float32 one batch at a time, so that a float64 array is never
     copied whole; the `others` (labels, ...) keep their dtype. Use it inside
-    :func:`inference_mode`.
+    :func:`eval_no_grad`.
     """
     for start in range(0, len(X), batch_size):
         rows = slice(start, start + batch_size)

@@ -126,6 +126,12 @@ class CleanlabSampler(BaseSubsampler):
         return select_top(keys, y_encoded, budgets)
 
     def _out_of_fold_probabilities(self, X, y_encoded, n_classes, seed, hidden_layer_sizes):
+        largest_class = np.bincount(y_encoded).max()
+        if largest_class < self.cv:
+            raise ValueError(
+                f"CleanlabSampler needs a class of at least cv={self.cv} rows for its "
+                f"internal folds; the largest class has {largest_class}. Lower cv."
+            )
         splitter = StratifiedKFold(self.cv, shuffle=True, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # classes smaller than cv

@@ -25,9 +25,11 @@ class GradientMatchingSampler(WarmupScoringSampler):
 
     After the warm-up, well-fitted rows have small gradients and the mean
     gradient is dominated by the high-loss rows, so these align with it best:
-    like :class:`MarginSampler`, this sampler gathers hard and mislabeled
-    rows (on two-dimensional blobs with 5% flipped labels it kept 75% of the
-    flipped rows at ``keep_ratio=0.3``).
+    like :class:`MarginSampler`, this sampler gathers hard rows: on
+    two-dimensional blobs with 5% flipped labels, the median loss of the
+    kept rows was 1.7 to 3 times that of the dropped ones over eight data
+    seeds. The share of the flipped rows it kept at ``keep_ratio=0.3``
+    varied from 30% to 90% with the seed (a random draw keeps 30%).
 
     Parameters
     ----------
@@ -128,14 +130,15 @@ class GradientMatchingSampler(WarmupScoringSampler):
         reference /= torch.as_tensor(counts, dtype=torch.float64, device=reference.device)[
             :, None, None
         ]
-        reference = reference.float()
+        # cosines in float64: with large features the products of norms overflow float32
         reference_norms = torch.linalg.matrix_norm(reference)  # Frobenius, (n_groups,)
         # pass 2: cosine of each row's gradient with its group's reference
         scores = np.empty(len(y_encoded))
         for rows, hidden, logits in activations:
             residual, extended = _residual_and_input(logits, y_encoded[rows], hidden)
+            residual, extended = residual.double(), extended.double()
             g = torch.as_tensor(groups[rows], device=logits.device)
-            dots = torch.empty(len(g), device=logits.device)
+            dots = torch.empty(len(g), dtype=torch.float64, device=logits.device)
             for group in torch.unique(g).tolist():
                 mask = g == group
                 # (p - e)^T G [h, 1] for every row of the group

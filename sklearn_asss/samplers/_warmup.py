@@ -9,7 +9,7 @@ from .._base import BaseSubsampler
 from .._selection import select_top
 from .._utils import draw_seed
 from ..nn import fit_task_classifier
-from ..nn._utils import INFERENCE_BATCH_SIZE, inference_batches, inference_mode
+from ..nn._utils import INFERENCE_BATCH_SIZE, check_device, eval_no_grad, inference_batches
 
 _network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Hidden layers of the scoring network
@@ -22,7 +22,8 @@ _network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Learning rate of its training (Adam).
 
     device : str, default="cpu"
-        Torch device of the network, e.g. ``"cuda"``."""
+        Torch device of the network, e.g. ``"cuda"``. A device this machine
+        does not have is a ValueError at the start of ``fit``."""
 
 _warmup_docstring = {
     "network_parameters": _network_parameters,
@@ -113,6 +114,7 @@ class WarmupScoringSampler(BaseSubsampler):
 
     def _warm_up(self, X, y_encoded, n_classes, random_state, callbacks=None):
         """The scoring network, trained ``warmup_epochs`` epochs on all rows."""
+        check_device(self.device)
         hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         return fit_task_classifier(
             X,
@@ -145,7 +147,7 @@ class _Activations:
     def __iter__(self):
         layers = self.module.net
         body, head = layers[:-1], layers[-1]
-        with inference_mode(self.module):
+        with eval_no_grad(self.module):
             for rows, inputs in inference_batches(
                 self.X, device=self.device, batch_size=self.batch_size
             ):

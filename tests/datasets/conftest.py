@@ -17,13 +17,8 @@ from sklearn_asss.datasets import _files
 
 from _compress import compress_lzw
 
-#: A local port nothing listens on: a download attempted by mistake fails at once.
-_CLOSED_URL = "http://127.0.0.1:9"
-
-
 @pytest.fixture(autouse=True)
-def _no_internet_and_fresh_verification(monkeypatch):
-    monkeypatch.setenv(_files.DOWNLOAD_URL_ENV_VAR, _CLOSED_URL)
+def _fresh_verification(monkeypatch):
     monkeypatch.setattr(_files, "_VERIFIED", set())
 
 

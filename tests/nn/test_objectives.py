@@ -1,9 +1,13 @@
+import copy
+
 import pytest
 import torch
 
 from sklearn_asss.nn import TaskMLP
+from sklearn_asss.nn._modules import per_sample_cross_entropy
 from sklearn_asss.nn._objectives import (
     budget_penalty,
+    expected_error,
     lookahead_validation_loss,
     mean_binary_entropy,
     paper_selector_loss,
@@ -49,11 +53,15 @@ def test_budget_penalty_is_zero_at_the_budget():
 
 
 def _toy_problem():
+    """A task network fitted to 400 rows, 20% of them with flipped labels.
+
+    The first 200 rows are the training batch, the other 200 the independent
+    batch that judges the look-ahead.
+    """
     torch.manual_seed(0)
-    X = torch.randn(200, 2)
+    X = torch.randn(400, 2)
     y = (X[:, 0] > 0).long()
-    flipped = torch.zeros(200, dtype=torch.bool)
-    flipped[:40] = True
+    flipped = torch.rand(400) < 0.2
     y_noisy = torch.where(flipped, 1 - y, y)
     module = TaskMLP(2, 2, (16,))
     optimizer = torch.optim.Adam(module.parameters(), lr=0.05)
@@ -66,14 +74,36 @@ def _toy_problem():
 
 def test_lookahead_gradient_pushes_mislabeled_rows_down():
     module, X, y_noisy, flipped = _toy_problem()
+    train, judge = slice(0, 200), slice(200, 400)
     weights = torch.full((200,), 0.5, requires_grad=True)
-    val = torch.randperm(200, generator=torch.Generator().manual_seed(1))
     loss = lookahead_validation_loss(
-        module, X, y_noisy, weights, X[val], y_noisy[val], lookahead_lr=0.01
+        module, X[train], y_noisy[train], weights, X[judge], y_noisy[judge], lookahead_lr=0.01
     )
     (grad,) = torch.autograd.grad(loss, weights)
     # descending the gradient lowers the weights of the flipped rows most
-    assert grad[flipped].mean() > grad[~flipped].mean()
+    flipped_train = flipped[train]
+    assert grad[flipped_train].mean() > grad[~flipped_train].mean()
+
+
+def test_lookahead_is_judged_on_the_independent_batch():
+    module, X, y_noisy, _ = _toy_problem()
+    train, judge = slice(0, 200), slice(200, 400)
+    weights = torch.rand(200, generator=torch.Generator().manual_seed(0))
+    lr = 0.5
+    value = lookahead_validation_loss(
+        module, X[train], y_noisy[train], weights, X[judge], y_noisy[judge], lookahead_lr=lr
+    )
+    # the same step by hand: SGD on the weighted training batch, then the error on the judge
+    updated = copy.deepcopy(module)
+    losses = per_sample_cross_entropy(updated(X[train]), y_noisy[train])
+    ((weights * losses).sum() / weights.sum()).backward()
+    with torch.no_grad():
+        for parameter in updated.parameters():
+            parameter -= lr * parameter.grad
+        on_judge = expected_error(updated(X[judge]), y_noisy[judge]).mean().item()
+        on_train = expected_error(updated(X[train]), y_noisy[train]).mean().item()
+    assert value.item() == pytest.approx(on_judge, rel=1e-5)
+    assert abs(on_judge - on_train) > 1e-3  # the two batches tell the cases apart
 
 
 def test_standardised_weight_gradient_is_centred_and_unit_scale():

@@ -17,7 +17,6 @@ from sklearn_asss import (
     MarginSampler,
     NNThinningSampler,
     RandomSampler,
-    class_budgets,
 )
 
 SAMPLERS = [
@@ -33,6 +32,14 @@ SAMPLERS = [
 ]
 IDS = [repr(sampler) for sampler in SAMPLERS]
 
+# The budgets of the `imbalanced` blobs (300, 150, 45, 3 and 2 rows), worked out by hand:
+# 10% = 50 rows: shares 30, 15, 4.5, 0.3, 0.2 floor to 30, 15, 4, 0, 0; the leftover row
+#   goes to the largest remainder (0.5): 30, 15, 5, 0, 0; the floor of one row per class
+#   costs the largest class two rows: 28, 15, 5, 1, 1
+# 30% = 150 rows: 90, 45, 13.5, 0.9, 0.6 floor to 90, 45, 13, 0, 0; the two leftover rows
+#   go to the remainders 0.9 and 0.6: 90, 45, 13, 1, 1
+EXPECTED_BUDGETS = {0.1: [28, 15, 5, 1, 1], 0.3: [90, 45, 13, 1, 1], 1.0: [300, 150, 45, 3, 2]}
+
 
 @pytest.mark.parametrize("sampler", SAMPLERS, ids=IDS)
 @pytest.mark.parametrize("keep_ratio", [0.1, 0.3, 1.0])
@@ -45,7 +52,7 @@ def test_kept_count_and_class_floor(sampler, keep_ratio, imbalanced):
     counts = np.bincount(y_res, minlength=5)
     assert counts.min() >= 1
     if sampler.get_params().get("stratify", True):
-        np.testing.assert_array_equal(counts, class_budgets(np.bincount(y), len(y_res)))
+        np.testing.assert_array_equal(counts, EXPECTED_BUDGETS[keep_ratio])
     np.testing.assert_array_equal(sampler.sample_indices_, np.sort(sampler.sample_indices_))
     assert len(np.unique(sampler.sample_indices_)) == len(y_res)
     np.testing.assert_array_equal(X_res, X[sampler.sample_indices_])
@@ -157,7 +164,17 @@ def test_pipeline_with_grid_search(sampler, imbalanced):
     pipeline = Pipeline([("sampler", clone(sampler)), ("model", LogisticRegression())])
     search = GridSearchCV(pipeline, {"sampler__keep_ratio": [0.2, 0.5]}, cv=3)
     search.fit(X[keep], y[keep])
-    assert search.best_params_["sampler__keep_ratio"] in (0.2, 0.5)
+    # the refit is the pipeline fitted by hand with the best parameters
+    best_ratio = search.best_params_["sampler__keep_ratio"]
+    manual = clone(pipeline).set_params(sampler__keep_ratio=best_ratio).fit(X[keep], y[keep])
+    refit_sampler = search.best_estimator_.named_steps["sampler"]
+    assert len(refit_sampler.sample_indices_) == round(best_ratio * keep.sum())
+    np.testing.assert_array_equal(
+        refit_sampler.sample_indices_, manual.named_steps["sampler"].sample_indices_
+    )
+    np.testing.assert_allclose(
+        search.best_estimator_.named_steps["model"].coef_, manual.named_steps["model"].coef_
+    )
     # the sampler only acts in fit: predict sees every row
     assert search.predict(X[keep]).shape == (keep.sum(),)
     assert search.score(X[keep], y[keep]) > 0.9
@@ -173,4 +190,8 @@ def test_shuttle_count_and_floor(sampler, shuttle):
     # the classes of 4 and 2 rows each keep one
     assert counts.min() >= 1
     if sampler.get_params().get("stratify", True):
-        np.testing.assert_array_equal(counts, class_budgets(np.bincount(y), len(y_res)))
+        # 725 of 11478, 13, 39, 2155, 809, 4, 2 rows: shares 573.9, 0.65, 1.95, 107.75,
+        # 40.45, 0.2, 0.1 floor to 573, 0, 1, 107, 40, 0, 0; the 4 leftover rows go to the
+        # remainders .95, .9, .75, .65; the floor of one row for the last two classes
+        # costs the largest class two rows
+        np.testing.assert_array_equal(counts, [572, 1, 2, 108, 40, 1, 1])

@@ -3,6 +3,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
+import sklearn_asss.samplers._warmup as warmup_module
 from sklearn_asss import GradientMatchingSampler
 from sklearn_asss.nn import TaskMLP
 from sklearn_asss.samplers._warmup import _Activations
@@ -41,12 +42,21 @@ def test_closed_form_equals_autograd(reference):
     np.testing.assert_allclose(scores, _autograd_cosines(module, X, y, groups), atol=1e-5)
 
 
-def test_keeps_best_aligned_which_favours_high_loss_rows():
-    X, y = make_blobs(n_samples=2000, centers=[[-3, 0], [3, 0], [0, 4]], random_state=0)
-    rng = np.random.RandomState(0)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_keeps_best_aligned_which_favours_high_loss_rows(seed, monkeypatch):
+    X, y = make_blobs(n_samples=2000, centers=[[-3, 0], [3, 0], [0, 4]], random_state=seed)
+    rng = np.random.RandomState(seed)
     flipped = rng.choice(len(y), size=100, replace=False)
     y[flipped] = (y[flipped] + 1) % 3
-    sampler = GradientMatchingSampler(keep_ratio=0.3, warmup_epochs=5, random_state=0)
+    warmed_up = []
+    fit_task_classifier = warmup_module.fit_task_classifier
+
+    def keep_the_network(*args, **kwargs):
+        warmed_up.append(fit_task_classifier(*args, **kwargs))
+        return warmed_up[-1]
+
+    monkeypatch.setattr(warmup_module, "fit_task_classifier", keep_the_network)
+    sampler = GradientMatchingSampler(keep_ratio=0.3, warmup_epochs=5, random_state=seed)
     sampler.fit(X, y)
     scores = sampler.selection_scores_
     assert scores.shape == (2000,) and np.all(np.abs(scores) <= 1.0)
@@ -54,10 +64,16 @@ def test_keeps_best_aligned_which_favours_high_loss_rows():
     kept[sampler.sample_indices_] = True
     for c in range(3):
         assert scores[kept & (y == c)].min() >= scores[~kept & (y == c)].max()
-    # after the warm-up the class's mean gradient is dominated by its high-loss
-    # rows, the mislabeled ones here: they align with it and are kept far more
-    # often than the keep ratio (0.75 measured with this seed)
-    assert kept[flipped].mean() > 0.5
+    # after the warm-up the class's mean gradient is dominated by its high-loss rows,
+    # so these align with it best: the kept rows are the ones the warmed-up network fits
+    # worst. Median loss of the kept rows over that of the dropped ones, measured for
+    # data seeds 0-7: 1.7 to 3.0. (The share of the flipped rows kept is not stable:
+    # 0.30 to 0.90 over seeds, against 0.3 for a random draw.)
+    with torch.no_grad():
+        logits = warmed_up[0].module_(torch.as_tensor(X, dtype=torch.float32))
+    loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(y), reduction="none")
+    loss = loss.numpy()
+    assert np.median(loss[kept]) > 1.4 * np.median(loss[~kept])
 
 
 def test_reference_changes_the_scores():

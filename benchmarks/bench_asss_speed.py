@@ -1,0 +1,78 @@
+"""Time of ASSSSampler.fit_resample against 20 epochs of the benchmark's MLP, in one run.
+
+Usage::
+
+    SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_speed.py \
+        [--dataset kddcup|shuttle|connect4] [--objective bilevel] [--fast] [--verbose 1]
+
+Loads the whole data set (kddcup: the 494,021 rows of the 10% file, three
+string columns one-hot encoded and heavy-tailed counts log-scaled, by
+:func:`sklearn_asss.datasets.load_kddcup99`), standardises it as the benchmark
+does, trains the benchmark's MLP (:func:`sklearn_asss.nn.fit_task_classifier`:
+20 epochs, batch 256) on all rows, then times ``fit_resample`` with the
+default settings (``--fast``: the fast setting of the user guide's parameters
+page), and prints both times (wall and CPU), their ratio and the
+process's peak memory (``ru_maxrss``, loading included). The ratio within one
+run is what to compare across machines.
+"""
+
+import argparse
+import resource
+import time
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_asss import ASSSSampler, datasets
+from sklearn_asss.nn import fit_task_classifier
+
+LOADERS = {"kddcup": "load_kddcup99", "shuttle": "load_shuttle", "connect4": "load_connect4"}
+# the benchmark's reference training: the MLP on every row for this many epochs
+MLP_EPOCHS = 20
+# the user guide's fast setting: a bounded game sample and a game of about 300 steps
+FAST = dict(max_game_samples=20_000, max_epochs=None, batch_size=512, selector_lr=1e-3)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="kddcup", choices=sorted(LOADERS))
+    parser.add_argument("--objective", default="bilevel", choices=["bilevel", "paper"])
+    parser.add_argument("--fast", action="store_true", help="time the fast setting")
+    parser.add_argument("--verbose", type=int, default=1)
+    args = parser.parse_args()
+
+    X, y = getattr(datasets, LOADERS[args.dataset])(return_X_y=True)
+    X = StandardScaler().fit_transform(np.asarray(X, dtype=np.float64)).astype(np.float32)
+    classes, y_encoded = np.unique(np.asarray(y), return_inverse=True)
+    rss_loaded = _peak_mib()
+    fit_task_classifier(X[:64], y_encoded[:64] % 2, 2, max_epochs=1)  # torch start-up
+    mlp = _timed(
+        lambda: fit_task_classifier(X, y_encoded, len(classes), seed=0, max_epochs=MLP_EPOCHS)
+    )
+    settings = FAST if args.fast else {}
+    sampler = ASSSSampler(
+        objective=args.objective, random_state=0, verbose=args.verbose, **settings
+    )
+    asss = _timed(lambda: sampler.fit_resample(X, y_encoded))
+    print(
+        f"{args.dataset}: rows={len(y)} features={X.shape[1]} classes={len(classes)} "
+        f"kept={len(sampler.sample_indices_)}\n"
+        f"  MLP {MLP_EPOCHS} epochs: {mlp[0]:.1f}s wall, {mlp[1]:.1f}s CPU\n"
+        f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU\n"
+        f"  ratio: {asss[0] / mlp[0]:.2f} wall, {asss[1] / mlp[1]:.2f} CPU\n"
+        f"  peak RSS {_peak_mib():.0f} MiB (after loading: {rss_loaded:.0f} MiB)"
+    )
+
+
+def _timed(work):
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    main()

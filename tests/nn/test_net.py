@@ -1,0 +1,171 @@
+"""SoftSelectionNet and TaskClassifier: the budget term, divergence, interrupts, devices."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+from sklearn.datasets import make_classification
+
+from sklearn_asss.nn import (
+    SelectorMLP,
+    SoftSelectionNet,
+    TaskMLP,
+    TrainingDivergedError,
+    make_task_classifier,
+)
+
+N_FEATURES, N_CLASSES = 6, 3
+
+
+@pytest.fixture(scope="module")
+def table():
+    X, y = make_classification(
+        n_samples=400, n_features=N_FEATURES, n_informative=4, n_classes=N_CLASSES,
+        random_state=0,
+    )
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
+
+
+class NaNTaskMLP(TaskMLP):
+    """A TaskMLP whose logits turn NaN from the `from_call`-th forward pass on."""
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=(8,), from_call=1):
+        super().__init__(n_features, n_classes, hidden_layer_sizes)
+        self.from_call = from_call
+        self.calls = 0
+
+    def forward(self, X):
+        self.calls += 1
+        out = super().forward(X)
+        return out * float("nan") if self.calls >= self.from_call else out
+
+
+class NaNSelectorMLP(SelectorMLP):
+    """A SelectorMLP whose outputs turn NaN from the `from_call`-th forward pass on."""
+
+    def __init__(self, n_inputs, hidden_layer_sizes=(8,), initial_probability=0.5, from_call=1):
+        super().__init__(n_inputs, hidden_layer_sizes, initial_probability)
+        self.from_call = from_call
+        self.calls = 0
+
+    def forward(self, inputs):
+        self.calls += 1
+        out = super().forward(inputs)
+        return out * float("nan") if self.calls >= self.from_call else out
+
+
+class InterruptAtEpoch(Callback):
+    """Raises KeyboardInterrupt at the start of epoch `epoch` (1-based), as Ctrl-C would."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:  # skorch has added the epoch's row
+            raise KeyboardInterrupt
+
+
+def _net(**params):
+    defaults = dict(
+        module=TaskMLP,
+        module__n_features=N_FEATURES,
+        module__n_classes=N_CLASSES,
+        module__hidden_layer_sizes=(16,),
+        selector=SelectorMLP,
+        selector__n_inputs=N_FEATURES + N_CLASSES + 1,
+        selector__hidden_layer_sizes=(16, 8),
+        keep_ratio=0.3,
+        n_classes=N_CLASSES,
+        warmup_epochs=0,
+        max_epochs=5,
+        batch_size=50,
+        selector_lr=1e-2,
+        verbose=0,
+        iterator_train__shuffle=True,
+        iterator_train__generator=torch.Generator().manual_seed(0),
+    )
+    defaults.update(params)
+    return SoftSelectionNet(**defaults)
+
+
+def test_budget_penalty_pulls_a_selector_started_far_below_the_budget_back(table):
+    # the selector's output bias starts at p = 0.05, far from keep_ratio = 0.3; without
+    # the budget term mean(p) stays near 0.04 (measured), with it it climbs to the budget
+    X, y = table
+    torch.manual_seed(0)
+    net = _net(selector__initial_probability=0.05).fit(X, y)
+    mean_p = net.history[:, "mean_p"]
+    assert mean_p[0] < 0.1
+    assert abs(mean_p[-1] - 0.3) < 0.1
+
+
+def test_a_selector_returning_nan_stops_with_a_clear_error(table):
+    X, y = table
+    # 8 batches an epoch, two selector passes a batch in the game: NaN from epoch 3 on
+    net = _net(selector=NaNSelectorMLP, selector__from_call=2 * 8 * 2 + 1)
+    with pytest.raises(TrainingDivergedError, match=r"epoch 3.*selector's mean selection.*nan"):
+        net.fit(X, y)
+
+
+def test_a_task_network_returning_nan_stops_with_a_clear_error(table):
+    X, y = table
+    net = _net(module=NaNTaskMLP, module__from_call=3, warmup_epochs=1)
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1: the task network's.*task_lr"):
+        net.fit(X, y)
+
+
+def test_task_classifier_stops_on_a_nan_loss(table):
+    X, y = table
+    net = make_task_classifier(
+        N_FEATURES, N_CLASSES, max_epochs=3, module=NaNTaskMLP, module__from_call=3,
+    )
+    match = r"epoch 2: the training loss.*Lower the learning rate"
+    with pytest.raises(TrainingDivergedError, match=match):
+        net.fit(X.numpy(), y.numpy())
+
+
+@pytest.mark.parametrize("build", ["soft_selection_net", "task_classifier"])
+def test_keyboard_interrupt_is_raised_again_after_on_train_end(table, build):
+    X, y = table
+    ended = []
+
+    class RecordEnd(Callback):
+        def on_train_end(self, net, **kwargs):
+            ended.append(len(net.history))
+
+    callbacks = [InterruptAtEpoch(2), RecordEnd()]
+    if build == "soft_selection_net":
+        net = _net(callbacks=callbacks)
+    else:
+        net = make_task_classifier(N_FEATURES, N_CLASSES, max_epochs=5, callbacks=callbacks)
+    with pytest.raises(KeyboardInterrupt, match="interrupted in epoch 2"):
+        net.fit(X.numpy(), y.numpy())
+    assert ended == [2]  # skorch's on_train_end ran, after one finished epoch
+
+
+def test_a_selector_instance_is_accepted(table):
+    X, y = table
+    selector = SelectorMLP(N_FEATURES + N_CLASSES + 1, (8,), initial_probability=0.3)
+    net = SoftSelectionNet(
+        module=TaskMLP(N_FEATURES, N_CLASSES, (8,)), selector=selector, n_classes=N_CLASSES,
+        max_epochs=1, warmup_epochs=0, verbose=0,
+    ).fit(X, y)
+    assert net.selector_ is selector
+
+
+def test_both_networks_and_optimizers_follow_the_device_and_the_pickle(table):
+    # skorch moves to ``device``, and maps to the CPU when unpickled without CUDA, exactly
+    # the attributes it lists here
+    X, y = table
+    net = _net(max_epochs=1).fit(X, y)
+    assert {"module_", "selector_", "optimizer_", "selector_optimizer_"} <= set(
+        net.cuda_dependent_attributes_
+    )
+    assert {"module", "selector"} <= set(net._modules)
+
+
+def test_selection_probabilities_are_finite_and_in_the_unit_interval(table):
+    X, y = table
+    p = _net(max_epochs=1).fit(X, y).selection_probabilities(X, y)
+    assert np.all(np.isfinite(p)) and np.all((p > 0) & (p < 1))

@@ -1,0 +1,251 @@
+"""Faults during fit end in a clear error and leave no fitted state behind.
+
+Divergence (NaN losses or selection probabilities), a device the machine does
+not have, a KeyboardInterrupt, and a sampler fitted on a GPU loaded on a
+CPU-only machine. The messages quoted here are the ones the Troubleshooting
+page of the user guide lists.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+from skorch.exceptions import DeviceWarning
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+import sklearn_asss.samplers._warmup as warmup_module
+from sklearn_asss import (
+    ASSSSampler,
+    CoverageCentricSampler,
+    GradientMatchingSampler,
+    MarginSampler,
+)
+from sklearn_asss.adversarial import SelectiveAdversarialClassifier
+from sklearn_asss.nn import TaskMLP, TrainingDivergedError
+
+QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
+WARMUP_SAMPLERS = [MarginSampler, GradientMatchingSampler, CoverageCentricSampler]
+
+
+@pytest.fixture(scope="module")
+def table():
+    """The issue's table: 2,000 rows, 3 classes."""
+    return make_classification(
+        n_samples=2000, n_features=8, n_informative=4, n_classes=3, random_state=0
+    )
+
+
+@pytest.fixture(scope="module")
+def small():
+    return make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+
+
+class NaNTaskMLP(TaskMLP):
+    """A TaskMLP whose logits turn NaN from its `from_call`-th forward pass on."""
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=(8,), from_call=1):
+        super().__init__(n_features, n_classes, hidden_layer_sizes)
+        self.from_call = from_call
+        self.calls = 0
+
+    def forward(self, X):
+        self.calls += 1
+        out = super().forward(X)
+        return out * float("nan") if self.calls >= self.from_call else out
+
+
+class InterruptAtEpoch(Callback):
+    """Raises KeyboardInterrupt at the start of epoch `epoch` (1-based), as Ctrl-C would."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:  # skorch has added the epoch's row
+            raise KeyboardInterrupt
+
+
+class RecordTrainingStart(Callback):
+    def __init__(self):
+        self.started = False
+
+    def on_train_begin(self, net, **kwargs):
+        self.started = True
+
+
+def _assert_unfitted(estimator):
+    with pytest.raises(NotFittedError):
+        check_is_fitted(estimator)
+    assert [name for name in vars(estimator) if name.endswith("_")] == []
+
+
+# ---------------------------------------------------------------- divergence
+def test_asss_with_a_huge_task_lr_stops_with_a_clear_error(table):
+    # before: the probabilities became NaN and fit never returned (_apportion looped)
+    X, y = table
+    sampler = ASSSSampler(task_lr=1e6, random_state=0, **QUICK)
+    with pytest.raises(TrainingDivergedError, match=r"diverged in epoch \d.*task_lr"):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+
+
+def test_asss_with_a_task_network_turning_nan_names_it_and_the_epoch(small):
+    X, y = small
+    sampler = ASSSSampler(
+        task_module=lambda n_features, n_classes: NaNTaskMLP(n_features, n_classes, from_call=4),
+        random_state=0, **QUICK,
+    )
+    match = r"SoftSelectionNet: the training diverged in epoch 2: the task network's"
+    with pytest.raises(TrainingDivergedError, match=match):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+
+
+@pytest.mark.parametrize("sampler_class", WARMUP_SAMPLERS)
+def test_warmup_samplers_stop_when_the_warmup_diverges(small, sampler_class, monkeypatch):
+    X, y = small
+    fit_task_classifier = warmup_module.fit_task_classifier
+
+    def with_nan_module(*args, **kwargs):
+        return fit_task_classifier(*args, module=NaNTaskMLP, module__from_call=2, **kwargs)
+
+    monkeypatch.setattr(warmup_module, "fit_task_classifier", with_nan_module)
+    sampler = sampler_class(warmup_epochs=2, batch_size=200, random_state=0)
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1: the training loss.*Lower"):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+
+
+def test_adversarial_classifier_stops_when_its_loss_turns_nan(small):
+    X, y = small
+    clf = SelectiveAdversarialClassifier(
+        module=NaNTaskMLP, module__from_call=10, epsilon=0.1, n_steps=2, max_epochs=3,
+        batch_size=100, random_state=0,
+    )
+    with pytest.raises(TrainingDivergedError, match=r"epoch \d: the training loss.*epsilon"):
+        clf.fit(X.astype(np.float32), y)
+
+
+# ---------------------------------------------------------------- devices
+def _estimators(device, callback=None):
+    return [
+        ASSSSampler(device=device, callbacks=[callback] if callback else None, **QUICK),
+        MarginSampler(device=device, warmup_epochs=1),
+        GradientMatchingSampler(device=device, warmup_epochs=1),
+        SelectiveAdversarialClassifier(device=device, max_epochs=1),
+    ]
+
+
+@pytest.mark.parametrize(
+    "device, match",
+    [
+        ("nonsense", r"device='nonsense' is not a torch device; use e\.g\. 'cpu'"),
+        ("cuda:64", r"device='cuda:64' is not available on this machine"),
+    ],
+)
+def test_an_unknown_or_missing_device_is_a_value_error_before_any_work(
+    small, device, match, monkeypatch
+):
+    X, y = small
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(warmup_module, "fit_task_classifier", no_training)
+    started = RecordTrainingStart()
+    for estimator in _estimators(device, started):
+        with pytest.raises(ValueError, match=match):
+            estimator.fit(X, y)
+    assert not started.started
+    assert not estimator.initialized_  # the adversarial classifier built no module
+
+
+AVAILABLE_DEVICES = ["cpu", torch.device("cpu")] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", AVAILABLE_DEVICES, ids=str)
+def test_both_networks_train_on_the_requested_device(small, device):
+    X, y = small
+    sampler = ASSSSampler(device=device, random_state=0, **QUICK).fit(X, y)
+    expected = torch.device(device).type
+    for module in (sampler.net_.module_, sampler.net_.selector_):
+        assert {p.device.type for p in module.parameters()} == {expected}
+    assert np.all(np.isfinite(sampler.score_samples(X, y)))
+
+
+# ---------------------------------------------------------------- interrupts
+def test_an_interrupted_asss_fit_raises_and_leaves_the_sampler_unfitted(small):
+    X, y = small
+    # before: skorch swallowed the interrupt and fit returned a subset from one epoch
+    sampler = ASSSSampler(callbacks=[InterruptAtEpoch(2)], random_state=0, **QUICK)
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+
+
+def test_an_interrupted_refit_drops_the_previous_fit(small):
+    X, y = small
+    sampler = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    sampler.set_params(callbacks=[InterruptAtEpoch(1)])
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit_resample(X, y)
+    _assert_unfitted(sampler)
+
+
+@pytest.mark.parametrize("sampler_class", WARMUP_SAMPLERS)
+def test_an_interrupted_warmup_raises_and_leaves_the_sampler_unfitted(
+    small, sampler_class, monkeypatch
+):
+    X, y = small
+    fit_task_classifier = warmup_module.fit_task_classifier
+
+    def interrupted(*args, callbacks=None, **kwargs):
+        callbacks = [*(callbacks or []), InterruptAtEpoch(2)]
+        return fit_task_classifier(*args, callbacks=callbacks, **kwargs)
+
+    monkeypatch.setattr(warmup_module, "fit_task_classifier", interrupted)
+    sampler = sampler_class(warmup_epochs=3, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+
+
+# ---------------------------------------------------------------- GPU to CPU
+def _load_without_cuda(payload, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning) as warnings:
+        restored = pickle.loads(payload)
+    assert any("not available" in str(warning.message) for warning in warnings)
+    return restored
+
+
+def test_a_sampler_pickled_with_a_cuda_net_loads_and_scores_on_the_cpu(small, monkeypatch):
+    # without a GPU here: a CPU fit whose net says device="cuda", which is what skorch
+    # reads when it decides where to map the networks on loading
+    X, y = small
+    sampler = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    expected = sampler.score_samples(X, y)
+    sampler.net_.device = "cuda"
+    restored = _load_without_cuda(pickle.dumps(sampler), monkeypatch)
+    assert torch.device(restored.net_.device).type == "cpu"
+    np.testing.assert_allclose(restored.score_samples(X, y), expected, rtol=1e-6)
+    for module in (restored.net_.module_, restored.net_.selector_):
+        assert {p.device.type for p in module.parameters()} == {"cpu"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_sampler_fitted_on_a_gpu_scores_on_a_cpu_only_machine(small, monkeypatch):
+    X, y = small
+    sampler = ASSSSampler(device="cuda", random_state=0, **QUICK).fit(X, y)
+    expected = sampler.score_samples(X, y)
+    restored = _load_without_cuda(pickle.dumps(sampler), monkeypatch)
+    for module in (restored.net_.module_, restored.net_.selector_):
+        assert {p.device.type for p in module.parameters()} == {"cpu"}
+    np.testing.assert_allclose(restored.score_samples(X, y), expected, atol=1e-5)
+    np.testing.assert_array_equal(restored.sample_indices_, sampler.sample_indices_)
