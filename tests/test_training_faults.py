@@ -27,6 +27,8 @@ from sklearn_asss import (
 from sklearn_asss.adversarial import SelectiveAdversarialClassifier
 from sklearn_asss.nn import TaskMLP, TrainingDivergedError
 
+from _faults import InterruptAtEpoch
+
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
 WARMUP_SAMPLERS = [MarginSampler, GradientMatchingSampler, CoverageCentricSampler]
 
@@ -58,17 +60,6 @@ class NaNTaskMLP(TaskMLP):
         self.calls += 1
         out = super().forward(X)
         return out * float("nan") if self.calls >= self.from_call else out
-
-
-class InterruptAtEpoch(Callback):
-    """Raises KeyboardInterrupt at the start of epoch `epoch` (1-based), as Ctrl-C would."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_begin(self, net, **kwargs):
-        if len(net.history) == self.epoch:  # skorch has added the epoch's row
-            raise KeyboardInterrupt
 
 
 class RecordTrainingStart(Callback):

@@ -14,6 +14,8 @@ from sklearn_asss.nn import (
     make_task_classifier,
 )
 
+from _faults import InterruptAtEpoch
+
 N_FEATURES, N_CLASSES = 6, 3
 
 
@@ -53,17 +55,6 @@ class NaNSelectorMLP(SelectorMLP):
         self.calls += 1
         out = super().forward(inputs)
         return out * float("nan") if self.calls >= self.from_call else out
-
-
-class InterruptAtEpoch(Callback):
-    """Raises KeyboardInterrupt at the start of epoch `epoch` (1-based), as Ctrl-C would."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_begin(self, net, **kwargs):
-        if len(net.history) == self.epoch:  # skorch has added the epoch's row
-            raise KeyboardInterrupt
 
 
 def _net(**params):
