@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ._bunch import _loader_output
+from ._bunch import _numeric_output
 from ._files import KnownFile, data_file
 
 #: The names of the panel tables, for :func:`load_panel`.
@@ -156,16 +156,11 @@ def load_panel(name, *, data_home=None, return_X_y=False, as_frame=False):
     feature_names = [column for column in raw.columns if column != "class"]
     data = raw[feature_names].astype(np.float64)
     target = raw["class"].astype(np.int64)
-    frame = None
-    if as_frame:
-        frame = pd.concat([data, target], axis=1)
-    else:
-        data, target = data.to_numpy(), target.to_numpy()
-    return _loader_output(
+    return _numeric_output(
         data,
         target,
+        as_frame=as_frame,
         return_X_y=return_X_y,
-        frame=frame,
         target_names=np.unique(target),
         feature_names=feature_names,
         DESCR=_DESCR.format(name=name, underline="-" * (len(name) + 14), url=KEEL_URL),

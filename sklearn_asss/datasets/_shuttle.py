@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ._bunch import _loader_output
+from ._bunch import _numeric_output
 from ._files import KnownFile, Remote, data_file
 from ._lzw import decompress_lzw
 
@@ -162,16 +162,11 @@ def load_shuttle(
     split = raw["split"].to_numpy(dtype=object)
     data = raw[FEATURE_NAMES].astype(np.float64)
     target = (raw["class"].astype(np.int64) - 1).rename("class")
-    frame = None
-    if as_frame:
-        frame = pd.concat([data, target], axis=1)
-    else:
-        data, target = data.to_numpy(), target.to_numpy()
-    return _loader_output(
+    return _numeric_output(
         data,
         target,
+        as_frame=as_frame,
         return_X_y=return_X_y,
-        frame=frame,
         target_names=TARGET_NAMES.copy(),
         feature_names=list(FEATURE_NAMES),
         split=split,
