@@ -25,9 +25,9 @@ from sklearn_asss import (
     MarginSampler,
 )
 from sklearn_asss.adversarial import SelectiveAdversarialClassifier
-from sklearn_asss.nn import TaskMLP, TrainingDivergedError
+from sklearn_asss.nn import TrainingDivergedError
 
-from _faults import InterruptAtEpoch
+from _faults import InterruptAtEpoch, NaNTaskMLP
 
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
 WARMUP_SAMPLERS = [MarginSampler, GradientMatchingSampler, CoverageCentricSampler]
@@ -46,20 +46,6 @@ def small():
     return make_classification(
         n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
     )
-
-
-class NaNTaskMLP(TaskMLP):
-    """A TaskMLP whose logits turn NaN from its `from_call`-th forward pass on."""
-
-    def __init__(self, n_features, n_classes, hidden_layer_sizes=(8,), from_call=1):
-        super().__init__(n_features, n_classes, hidden_layer_sizes)
-        self.from_call = from_call
-        self.calls = 0
-
-    def forward(self, X):
-        self.calls += 1
-        out = super().forward(X)
-        return out * float("nan") if self.calls >= self.from_call else out
 
 
 class RecordTrainingStart(Callback):

@@ -14,7 +14,7 @@ from sklearn_asss.nn import (
     make_task_classifier,
 )
 
-from _faults import InterruptAtEpoch
+from _faults import InterruptAtEpoch, NaNTaskMLP
 
 N_FEATURES, N_CLASSES = 6, 3
 
@@ -27,20 +27,6 @@ def table():
     )
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     return torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
-
-
-class NaNTaskMLP(TaskMLP):
-    """A TaskMLP whose logits turn NaN from the `from_call`-th forward pass on."""
-
-    def __init__(self, n_features, n_classes, hidden_layer_sizes=(8,), from_call=1):
-        super().__init__(n_features, n_classes, hidden_layer_sizes)
-        self.from_call = from_call
-        self.calls = 0
-
-    def forward(self, X):
-        self.calls += 1
-        out = super().forward(X)
-        return out * float("nan") if self.calls >= self.from_call else out
 
 
 class NaNSelectorMLP(SelectorMLP):
