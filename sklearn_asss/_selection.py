@@ -17,6 +17,8 @@ SELECTIONS = ("clustered", "top", "sample", "stratified")
 _ROWS_PER_CLUSTER = 5
 # selection="clustered": a class keeping fewer rows is drawn from as a whole, as by "sample"
 _MIN_ROWS_TO_CLUSTER = 50
+# probabilities are floored here before a log or a division (zero p stays drawable last)
+_MIN_PROBABILITY = 1e-12
 
 
 def n_to_keep(n_samples, n_classes, keep_ratio):
@@ -265,7 +267,7 @@ def select_sample(probabilities, y_encoded, budgets, random_state):
     """
     probabilities = check_finite_scores(probabilities, "probabilities")
     gumbel = random_state.gumbel(size=len(probabilities))
-    keys = np.log(np.clip(probabilities, 1e-12, None)) + gumbel
+    keys = np.log(np.clip(probabilities, _MIN_PROBABILITY, None)) + gumbel
     return select_top(keys, y_encoded, budgets)
 
 
@@ -326,17 +328,33 @@ def select_sample_in_clusters(
         clusters, return_index=True, return_inverse=True, return_counts=True
     )
     cluster_of_row = cluster_of_row.ravel()
-    cluster_mean_p = np.bincount(cluster_of_row, weights=probabilities) / sizes
-    class_mean_p = np.bincount(y_encoded, weights=probabilities) / np.bincount(y_encoded)
-    cluster_class = y_encoded[first]
+    p_sums = np.bincount(cluster_of_row, weights=probabilities)
+    quotas = cluster_quotas(sizes, p_sums, y_encoded[first], budgets, suspect_ratio)
+    return select_sample(probabilities, cluster_of_row, quotas, random_state)
+
+
+def cluster_quotas(sizes, p_sums, cluster_class, budgets, suspect_ratio):
+    """Each cluster's share of its class budget, from its row count and its sum of ``p``.
+
+    Shares follow the cluster sizes (largest remainders), scaled down by
+    ``mean p / (suspect_ratio * class mean p)`` where that is below 1. Only
+    per-cluster totals are needed, so a table split into partitions gets the
+    same shares from its summed counts (:mod:`sklearn_asss.dask`).
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    class_sizes = np.bincount(cluster_class, weights=sizes, minlength=len(budgets))
+    class_mean_p = np.bincount(cluster_class, weights=p_sums, minlength=len(budgets)) / (
+        np.maximum(class_sizes, 1)
+    )
+    cluster_mean_p = p_sums / np.maximum(sizes, 1)
     trust = np.minimum(
-        1.0, cluster_mean_p / (suspect_ratio * class_mean_p[cluster_class]).clip(1e-12)
+        1.0, cluster_mean_p / (suspect_ratio * class_mean_p[cluster_class]).clip(_MIN_PROBABILITY)
     )
     quotas = np.zeros(len(sizes), dtype=np.int64)
     for c, budget in enumerate(budgets):
         members = np.flatnonzero(cluster_class == c)
         quotas[members] = _apportion(sizes[members] * trust[members], int(budget), sizes[members])
-    return select_sample(probabilities, cluster_of_row, quotas, random_state)
+    return quotas
 
 
 def _pool_small_clusters(clusters, y_encoded, budgets, min_share):

@@ -37,8 +37,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._asss import ASSSSampler
 from ._selection import (
-    _apportion,
+    _MIN_PROBABILITY,
     _clusters_per_class,
+    cluster_quotas,
     class_budgets,
     n_to_keep,
     select_sample_in_clusters,
@@ -53,8 +54,6 @@ _DISTRIBUTED_RULES = ("clustered", "sample", "top")
 _CLUSTER_DEFAULTS = inspect.signature(select_sample_in_clusters).parameters
 _SUSPECT_RATIO = _CLUSTER_DEFAULTS["suspect_ratio"].default
 _MIN_SHARE = _CLUSTER_DEFAULTS["min_share"].default
-# probabilities are clipped here before their log, as select_sample does
-_MIN_PROBABILITY = 1e-12
 # selection probabilities are summed per cluster as integers of this resolution, so
 # that the sums (hence the cluster quotas) do not depend on the partitioning
 _P_RESOLUTION = 2.0**32
@@ -365,20 +364,7 @@ def _cluster_quotas(sizes, p_sums, cluster_class, budgets):
     group_p = np.bincount(cluster_group, weights=p_sums, minlength=n_groups)
     group_class = np.zeros(n_groups, dtype=np.intp)
     group_class[cluster_group] = cluster_class
-    class_mean_p = np.bincount(cluster_class, weights=p_sums, minlength=len(budgets)) / (
-        np.maximum(class_sizes, 1)
-    )
-    group_mean_p = group_p / np.maximum(group_sizes, 1)
-    trust = np.minimum(
-        1.0, group_mean_p / (_SUSPECT_RATIO * class_mean_p[group_class]).clip(_MIN_PROBABILITY)
-    )
-    quotas = np.zeros(n_groups, dtype=np.int64)
-    group_sizes = group_sizes.astype(np.int64)
-    for c, budget in enumerate(budgets):
-        members = np.flatnonzero(group_class == c)
-        quotas[members] = _apportion(
-            group_sizes[members] * trust[members], int(budget), group_sizes[members]
-        )
+    quotas = cluster_quotas(group_sizes, group_p, group_class, budgets, _SUSPECT_RATIO)
     return cluster_group, quotas
 
 
