@@ -87,6 +87,12 @@ def _cleanlab(keep_ratio, random_state, study, **params):
     )
 
 
+def _score_ablation():
+    from ._ablation import ScoreAblationASSS
+
+    return ScoreAblationASSS
+
+
 def _adversarial(selection, clean_weight=1.0):
     """A SelectiveAdversarialClassifier with the study's network, attack and epochs."""
 
@@ -141,6 +147,8 @@ METHODS = {
                "ASSSSampler, package defaults"),
         Method("asss_paper", _sampler(lambda: sklearn_asss.ASSSSampler, objective="paper"),
                "ASSSSampler with the paper's objective (its equation 4)"),
+        Method("asss_ablation", _sampler(_score_ablation),
+               "ASSSSampler drawing by another score than p (ablation=...)"),
         Method("adv_all", _adversarial("all"),
                "PGD on every row, loss L_adv + L_clean", kind="trainer",
                uses_keep_ratio=False),
