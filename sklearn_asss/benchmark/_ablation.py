@@ -5,6 +5,8 @@ the retrieval draws by another per-row score than the selector's ``p``. It
 lives in the experiment layer, not in the package's API.
 """
 
+import inspect
+
 import numpy as np
 import torch
 from sklearn.utils._param_validation import StrOptions
@@ -40,10 +42,6 @@ class ScoreAblationASSS(ASSSSampler):
         super().__init__(**params)
         self.ablation = ablation
 
-    @classmethod
-    def _get_param_names(cls):
-        return sorted({*ASSSSampler._get_param_names(), "ablation"})
-
     def _retrieve(self, X_std, p, y_encoded, budgets, random_state):
         if self.ablation == "constant":
             p = np.ones_like(p)
@@ -66,3 +64,15 @@ class ScoreAblationASSS(ASSSSampler):
                 )
             ]
         return torch.cat(parts).numpy().astype(np.float64)
+
+
+def _with_ablation_parameter(init):
+    """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
+    parent = inspect.signature(ASSSSampler.__init__).parameters.values()
+    own = inspect.signature(init).parameters["ablation"]
+    init.__signature__ = inspect.Signature([*parent, own])
+    return init
+
+
+# scikit-learn reads parameter names from the signature of __init__; **params hides them
+ScoreAblationASSS.__init__ = _with_ablation_parameter(ScoreAblationASSS.__init__)

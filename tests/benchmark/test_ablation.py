@@ -1,0 +1,73 @@
+"""The ablation of ASSSSampler's score: the same game and retrieval, another score than p."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+
+from sklearn_asss import ASSSSampler
+from sklearn_asss.benchmark import Study
+from sklearn_asss.benchmark._ablation import ScoreAblationASSS
+from sklearn_asss.benchmark._methods import METHODS, study_methods
+
+QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=64, hidden_layer_sizes=(16,),
+             selector_hidden_layer_sizes=(8, 8), min_samples_per_class=5)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=400, n_features=6, n_informative=4, n_classes=3,
+                               random_state=0)  # fmt: skip
+
+
+def test_selector_ablation_is_asss_itself(data):
+    X, y = data
+    asss = ASSSSampler(keep_ratio=0.2, random_state=3, **QUICK).fit(X, y)
+    same = ScoreAblationASSS(ablation="selector", keep_ratio=0.2, random_state=3, **QUICK)
+    np.testing.assert_array_equal(same.fit(X, y).sample_indices_, asss.sample_indices_)
+
+
+def test_constant_ablation_ignores_p(data):
+    """Two games with different selectors (so different p) keep the same rows."""
+    X, y = data
+    fits = [
+        ScoreAblationASSS(ablation="constant", keep_ratio=0.2, selector_lr=lr, random_state=3,
+                          **QUICK).fit(X, y)  # fmt: skip
+        for lr in (1e-4, 1e-2)
+    ]
+    assert not np.allclose(fits[0].selection_scores_, fits[1].selection_scores_)
+    np.testing.assert_array_equal(fits[0].sample_indices_, fits[1].sample_indices_)
+
+
+def test_final_confidence_is_the_task_network_probability_of_the_label(data):
+    X, y = data
+    sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.2, random_state=3,
+                                **QUICK).fit(X, y)  # fmt: skip
+    X_std = sampler._standardise(X)
+    confidence = sampler._label_confidence(X_std, y)
+    with torch.no_grad():
+        expected = torch.softmax(sampler.net_.module_(X_std), dim=1)[np.arange(len(y)), y]
+    np.testing.assert_allclose(confidence, expected.numpy(), rtol=1e-5)
+    assert sampler.class_budgets_.sum() == len(sampler.sample_indices_)
+
+
+def test_ablation_is_a_parameter_of_a_cloneable_estimator():
+    sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.1, max_epochs=3)
+    params = clone(sampler).get_params()
+    assert params["ablation"] == "final_confidence"
+    assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
+    assert set(params) == set(ASSSSampler().get_params()) | {"ablation"}
+
+
+def test_unknown_ablation_is_a_clear_error(data):
+    X, y = data
+    with pytest.raises(ValueError, match="ablation"):
+        ScoreAblationASSS(ablation="loss", **QUICK).fit(X, y)
+
+
+def test_registered_and_usable_as_a_study_variant():
+    assert "asss_ablation" in METHODS
+    methods = study_methods({"asss_const": {"method": "asss_ablation", "ablation": "constant"}})
+    sampler = methods["asss_const"].make(0.3, 0, Study())
+    assert isinstance(sampler, ScoreAblationASSS) and sampler.ablation == "constant"
