@@ -211,6 +211,12 @@ default="features+label+loss"
     selection_scores_ : ndarray of shape (n_samples,)
         The selection probability :math:`p_i` of every training row.
 
+    task_losses_ : ndarray of shape (n_samples,)
+        The final task network's cross-entropy on every training row, the
+        per-row loss the selector sees (``selector_input``). A plain score to
+        compare :math:`p` with: ``np.exp(-task_losses_)`` is the probability
+        the task network gives each row's label.
+
     game_indices_ : ndarray of shape (n_game_samples,)
         The rows (ascending) the warm-up and the game trained on.
 
@@ -351,12 +357,13 @@ default="features+label+loss"
         return -(-_GAME_STEPS // steps_per_epoch)
 
     def _score_every_row(self, X, X_std, y_encoded):
-        """``p`` of every row, computed once per distinct (row, label) in batched passes."""
+        """``p`` of every row (and ``task_losses_``), once per distinct (row, label), batched."""
         start = time.perf_counter()
         first, inverse = _distinct_labelled_rows(X, y_encoded)
         rows = torch.as_tensor(first)
         y_first = torch.as_tensor(y_encoded[first], dtype=torch.long)
-        p = self.net_.selection_probabilities(X_std[rows], y_first)[inverse]
+        p, losses = self.net_.probabilities_and_losses(X_std[rows], y_first)
+        p, self.task_losses_ = p[inverse], losses[inverse]
         self._say(
             f"scored {len(X):,} rows ({len(first):,} distinct) in "
             f"{time.perf_counter() - start:.1f}s"

@@ -66,6 +66,12 @@ def test_every_row_is_scored_once_per_distinct_row_and_label(imbalanced):
     X_std = sampler._standardise(X_rep)
     direct = sampler.net_.selection_probabilities(X_std, torch.as_tensor(y_rep))
     np.testing.assert_allclose(p, direct, rtol=1e-6)
+    # the task network's loss on every row comes from the same pass, row by row
+    with torch.no_grad():
+        logits = sampler.net_.module_(X_std)
+    losses = torch.nn.functional.cross_entropy(logits, torch.as_tensor(y_rep), reduction="none")
+    np.testing.assert_allclose(sampler.task_losses_, losses.numpy(), rtol=1e-5, atol=1e-7)
+    assert sampler.task_losses_[len(y)] != sampler.task_losses_[0]
 
 
 @pytest.mark.parametrize("n_rows, batch_size", [(3000, 512), (3000, 64), (400, 512)])

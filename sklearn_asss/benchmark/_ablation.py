@@ -8,11 +8,9 @@ lives in the experiment layer, not in the package's API.
 import inspect
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import StrOptions
 
 from .. import ASSSSampler
-from ..nn._utils import eval_no_grad, inference_batches
 
 #: ``ablation`` values: the score the retrieval draws by instead of ``p``.
 ABLATIONS = ("selector", "constant", "final_confidence")
@@ -28,7 +26,7 @@ class ScoreAblationASSS(ASSSSampler):
         of a cluster alike (the budgets and clusters alone); and
         ``"final_confidence"`` draws in proportion to the probability the
         game's final task network gives each row's label (the softmax
-        output of C, a plain loss score: ``exp(-loss)``).
+        output of C, ``exp(-task_losses_)``: a plain loss score).
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -46,24 +44,8 @@ class ScoreAblationASSS(ASSSSampler):
         if self.ablation == "constant":
             p = np.ones_like(p)
         elif self.ablation == "final_confidence":
-            p = self._label_confidence(X_std, y_encoded)
+            p = np.exp(-self.task_losses_)
         return super()._retrieve(X_std, p, y_encoded, budgets, random_state)
-
-    def _label_confidence(self, X_std, y_encoded):
-        """``softmax(C(x))[y]`` of every row under the game's final task network."""
-        module = self.net_.module_
-        labels = torch.as_tensor(y_encoded, dtype=torch.long)
-        with eval_no_grad(module):
-            parts = [
-                torch.softmax(module(X_batch), dim=1)
-                .gather(1, y_batch.long().unsqueeze(1))
-                .squeeze(1)
-                .cpu()
-                for _, X_batch, y_batch in inference_batches(
-                    X_std, labels, device=self.net_.device
-                )
-            ]
-        return torch.cat(parts).numpy().astype(np.float64)
 
 
 def _with_ablation_parameter(init):

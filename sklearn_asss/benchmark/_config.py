@@ -112,7 +112,15 @@ def load_study(path, **overrides):
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown setting(s) {unknown}; known: {sorted(known)}.")
+    for table in ("params", "variants"):
+        if table in data:
+            data[table] = {name: _none_from_toml(spec) for name, spec in data[table].items()}
     return replace(Study(**data), **overrides).validate()
+
+
+def _none_from_toml(parameters):
+    """TOML has no null: a parameter written as the string ``"None"`` means None."""
+    return {key: None if value == "None" else value for key, value in parameters.items()}
 
 
 def cli_fields():

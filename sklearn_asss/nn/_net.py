@@ -346,15 +346,21 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
     # ------------------------------------------------------------ scoring
     def selection_probabilities(self, X, y, batch_size=INFERENCE_BATCH_SIZE):
         """``p = sigmoid(G(x, y, loss))`` for float tensor `X` and long tensor `y`."""
-        out = []
+        return self.probabilities_and_losses(X, y, batch_size)[0]
+
+    def probabilities_and_losses(self, X, y, batch_size=INFERENCE_BATCH_SIZE):
+        """``p`` and C's per-row cross-entropy (the loss G sees), as float64 arrays."""
+        probabilities, losses = [], []
         with eval_no_grad(self.module_, self.selector_):
             for _, Xb, yb in inference_batches(
                 X, y, device=self.device, batch_size=batch_size
             ):
                 yb = yb.long()
                 loss = per_sample_cross_entropy(self.module_(Xb), yb)
-                out.append(torch.sigmoid(self.selector_(self.selector_features(Xb, yb, loss))))
-        return torch.cat(out).cpu().numpy().astype(np.float64)
+                features = self.selector_features(Xb, yb, loss)
+                probabilities.append(torch.sigmoid(self.selector_(features)))
+                losses.append(loss)
+        return _as_numpy(probabilities), _as_numpy(losses)
 
     def check_collapse(self, threshold):
         """Warn when the game ended with ``mean(p)`` below `threshold`."""
@@ -368,6 +374,10 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 SelectionCollapseWarning,
                 stacklevel=2,
             )
+
+
+def _as_numpy(batches):
+    return torch.cat(batches).cpu().numpy().astype(np.float64)
 
 
 def _lower_learning_rates(net):

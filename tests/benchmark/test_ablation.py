@@ -1,5 +1,10 @@
 """The ablation of ASSSSampler's score: the same game and retrieval, another score than p."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -40,16 +45,17 @@ def test_constant_ablation_ignores_p(data):
     np.testing.assert_array_equal(fits[0].sample_indices_, fits[1].sample_indices_)
 
 
-def test_final_confidence_is_the_task_network_probability_of_the_label(data):
+def test_final_confidence_draws_by_the_task_network_probability_of_the_label(data):
     X, y = data
     sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.2, random_state=3,
                                 **QUICK).fit(X, y)  # fmt: skip
-    X_std = sampler._standardise(X)
-    confidence = sampler._label_confidence(X_std, y)
     with torch.no_grad():
-        expected = torch.softmax(sampler.net_.module_(X_std), dim=1)[np.arange(len(y)), y]
-    np.testing.assert_allclose(confidence, expected.numpy(), rtol=1e-5)
-    assert sampler.class_budgets_.sum() == len(sampler.sample_indices_)
+        probabilities = torch.softmax(sampler.net_.module_(sampler._standardise(X)), dim=1)
+    expected = probabilities[np.arange(len(y)), y].numpy()
+    np.testing.assert_allclose(np.exp(-sampler.task_losses_), expected, rtol=1e-5)
+    kept_confidence = expected[sampler.sample_indices_].mean()
+    selector = ScoreAblationASSS(ablation="selector", keep_ratio=0.2, random_state=3, **QUICK)
+    assert kept_confidence > expected[selector.fit(X, y).sample_indices_].mean()
 
 
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
@@ -71,3 +77,21 @@ def test_registered_and_usable_as_a_study_variant():
     methods = study_methods({"asss_const": {"method": "asss_ablation", "ablation": "constant"}})
     sampler = methods["asss_const"].make(0.3, 0, Study())
     assert isinstance(sampler, ScoreAblationASSS) and sampler.ablation == "constant"
+
+
+def test_flipped_rows_script_at_a_tiny_scale():
+    """benchmarks/bench_flipped_rows.py prints one AUC line per score for each fold."""
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_flipped_rows.py"
+    settings = json.dumps(QUICK)
+    done = subprocess.run(
+        [sys.executable, str(script), "--dataset", "digits", "--folds", "1", "--set", settings],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "flipped share of the subset" in lines[1]
+    for name, line in zip(["1 - p", "task loss"], lines[2:4]):
+        assert line.strip().startswith(name)
+        values = [float(v.rstrip(";")) for v in line.split(":")[1].replace("all rows", "")
+                  .replace("per class", "").split()]  # fmt: skip
+        assert len(values) == 11 and all(0 <= v <= 1 for v in values)

@@ -118,6 +118,20 @@ def test_unknown_config_key_raises(tmp_path):
         load_study(path)
 
 
+def test_none_is_written_as_a_string_in_study_files(tmp_path):
+    path = tmp_path / "fast.toml"
+    path.write_text(
+        'datasets = ["digits"]\nmethods = ["asss_fast"]\n'
+        '[variants]\nasss_fast = { method = "asss", max_epochs = "None", batch_size = 512 }\n'
+        '[params]\nasss = { max_game_samples = "None" }\n'
+    )
+    study = load_study(path)
+    assert study.variants["asss_fast"] == {"method": "asss", "max_epochs": None, "batch_size": 512}
+    assert study.params["asss"] == {"max_game_samples": None}
+    sampler = study_methods(study.variants)["asss_fast"].make(0.3, 0, study)
+    assert sampler.max_epochs is None and sampler.batch_size == 512
+
+
 def test_the_panel_tables_are_registered(data_dir):
     from sklearn_asss.datasets import PANEL_DATASETS
 
