@@ -36,11 +36,8 @@ def test_selector_ablation_is_asss_itself(data):
 def test_constant_ablation_ignores_p(data):
     """Two games with different selectors (so different p) keep the same rows."""
     X, y = data
-    fits = [
-        ScoreAblationASSS(ablation="constant", keep_ratio=0.2, selector_lr=lr, random_state=3,
-                          **QUICK).fit(X, y)  # fmt: skip
-        for lr in (1e-4, 1e-2)
-    ]
+    settings = dict(ablation="constant", keep_ratio=0.2, random_state=3, **QUICK)
+    fits = [ScoreAblationASSS(selector_lr=lr, **settings).fit(X, y) for lr in (1e-4, 1e-2)]
     assert not np.allclose(fits[0].selection_scores_, fits[1].selection_scores_)
     np.testing.assert_array_equal(fits[0].sample_indices_, fits[1].sample_indices_)
 
