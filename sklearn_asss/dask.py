@@ -84,7 +84,9 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
     - :class:`~sklearn_asss.ASSSSampler` is fitted on an exact stratified
       sample of `fit_size` rows gathered in memory (or used as it is, with
       ``prefit=True``); every partition is then scored with its
-      :meth:`~sklearn_asss.ASSSSampler.score_samples`. Its ``selection``
+      :meth:`~sklearn_asss.ASSSSampler.score_samples` (or by its task
+      network's confidence, with ``rank_by="task_confidence"``; ``p`` below
+      stands for that score). Its ``selection``
       rules: ``"top"`` keeps the rows of highest ``p`` per class;
       ``"sample"`` draws per class in proportion to ``p`` (Gumbel top-k);
       ``"clustered"`` draws in proportion to ``p`` within clusters of rows,
@@ -397,7 +399,7 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
         return {"key": u + np.isin(positions, first_copies), "group": codes}
     if n_rows == 0:
         return {"key": np.zeros(0), "group": codes, "p": np.zeros(0)}
-    p = plan.sampler.score_samples(X_part, np.asarray(y_part))
+    p = plan.sampler._ranking_scores(X_part, np.asarray(y_part))
     if plan.rule == "top":
         return {"key": np.asarray(p, dtype=np.float64), "group": codes}
     gumbel = -np.log(-np.log(u))

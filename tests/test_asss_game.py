@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import make_classification
 
-from sklearn_asss import ASSSSampler
+from sklearn_asss import ASSSSampler, select_subset
 
 QUICK = dict(warmup_epochs=1, hidden_layer_sizes=(16,), selector_hidden_layer_sizes=(8, 8))
 
@@ -132,3 +132,25 @@ def test_game_sample_keeps_repeated_rows_at_their_weight_in_expectation():
     # drawn uniformly within the class, as training on every row would weigh it
     assert abs(np.mean(shares) - 0.5) < 0.01
     assert len(in_class_0) == 200  # class 1 keeps its floor of 100 rows
+
+
+def test_rank_by_task_confidence_draws_by_the_task_network(imbalanced):
+    X, y = imbalanced
+    settings = dict(keep_ratio=0.2, random_state=0, **QUICK)
+    by_p = ASSSSampler(**settings).fit(X, y)
+    by_confidence = ASSSSampler(rank_by="task_confidence", **settings).fit(X, y)
+    # the same game: only the retrieval's score differs
+    np.testing.assert_array_equal(by_p.selection_scores_, by_confidence.selection_scores_)
+    np.testing.assert_array_equal(by_p.task_losses_, by_confidence.task_losses_)
+    assert not np.array_equal(by_p.sample_indices_, by_confidence.sample_indices_)
+    np.testing.assert_array_equal(by_p.class_budgets_, by_confidence.class_budgets_)
+    # the same draw as select_subset on exp(-task_losses_) with the retrieval's random state
+    confidence = np.exp(-by_confidence.task_losses_)
+    mirrored = ASSSSampler(selection="top", rank_by="task_confidence", **settings).fit(X, y)
+    y_encoded = np.searchsorted(mirrored.classes_, y)
+    expected = select_subset(confidence, y_encoded, mirrored.class_budgets_, selection="top")
+    np.testing.assert_array_equal(mirrored.sample_indices_, expected)
+    np.testing.assert_allclose(
+        by_confidence._ranking_scores(X, y), confidence, rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(by_confidence.score_samples(X, y), by_p.selection_scores_, rtol=1e-6)

@@ -84,9 +84,13 @@ def _check_exact(sampler, table, X_kept, y_kept, positions):
     return positions
 
 
-@pytest.mark.parametrize("selection", ["clustered", "sample", "top"])
-def test_asss_rules_equal_the_in_memory_selection(client, table, fitted_asss, selection):
-    sampler = copy.deepcopy(fitted_asss).set_params(selection=selection)
+@pytest.mark.parametrize(
+    "selection, rank_by",
+    [("clustered", "selection_probability"), ("sample", "selection_probability"),
+     ("top", "selection_probability"), ("clustered", "task_confidence")],
+)  # fmt: skip
+def test_asss_rules_equal_the_in_memory_selection(client, table, fitted_asss, selection, rank_by):
+    sampler = copy.deepcopy(fitted_asss).set_params(selection=selection, rank_by=rank_by)
     X, y = _dask_frame(table, npartitions=7)
     result = resample_dask(sampler, X, y, fit_size=FIT_SIZE, prefit=True, random_state=3)
     positions = _check_exact(sampler, table, *result)
