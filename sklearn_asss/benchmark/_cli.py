@@ -6,12 +6,13 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from ._config import Study, cli_fields, load_study, parse_params
 from ._datasets import DATASETS
 from ._methods import METHODS
 from ._report import write_report
-from ._runner import run_study
+from ._runner import read_rows, run_study
 
 _EPILOG = """\
 examples:
@@ -93,6 +94,14 @@ def commit_id():
     return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
 
 
+def _rows_kept_on_resume(study):
+    """How many rows of an earlier run ``--resume`` keeps (its finished ones)."""
+    path = Path(study.out) / "rows.csv"
+    if not path.is_file():
+        return 0
+    return int((read_rows(path)["status"] == "ok").sum())
+
+
 def main(argv=None):
     """Run a study from command-line arguments; return the exit status."""
     parser = build_parser()
@@ -105,13 +114,17 @@ def main(argv=None):
         study = study_from_args(args)
     except (ValueError, OSError) as error:
         parser.error(str(error))
+    rows_before = _rows_kept_on_resume(study) if args.resume else 0
     start, cpu_start = time.perf_counter(), time.process_time()
     rows, notes = run_study(study, resume=args.resume, progress=not args.quiet)
     wall_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
-    command = shlex.join(["python", "-m", "sklearn_asss.benchmark", *argv])
+    # the page names the command that regenerates it whole: without --resume
+    command = shlex.join(
+        ["python", "-m", "sklearn_asss.benchmark", *(a for a in argv if a != "--resume")]
+    )
     paths = write_report(
         rows, study, notes=notes, command=command, commit=commit_id(), wall_s=wall_s,
-        cpu_s=cpu_s,
+        cpu_s=cpu_s, new_rows=len(rows) - rows_before,
     )
     for note in notes:
         print("note:", note, file=sys.stderr)

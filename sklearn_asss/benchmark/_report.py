@@ -237,8 +237,11 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
 
 
 def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=None,
-                 cpu_s=None):  # fmt: skip
+                 cpu_s=None, new_rows=None):  # fmt: skip
     """Write ``results.md``, ``summary.csv``, ``paired.csv`` and the charts into ``study.out``.
+
+    `wall_s` and `cpu_s` are the times of the run that wrote `new_rows` of the
+    rows (None: all of them); a resumed run's page says how many it added.
 
     Returns
     -------
@@ -266,7 +269,7 @@ def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=Non
     failed = rows[rows["status"] != "ok"]
     notes += [f"{r.dataset} {r.noise_kind} keep {r.keep_ratio:g} fold {r.fold} draw {r.draw} "
               f"{r.method}: {r.status}" for r in failed.itertuples()]  # fmt: skip
-    text = _page(rows, study, notes, command, commit, (wall_s, cpu_s), images)
+    text = _page(rows, study, notes, command, commit, (wall_s, cpu_s, new_rows), images)
     paths["markdown"].write_text(text)
     return paths
 
@@ -278,12 +281,17 @@ def _page(rows, study, notes, command, commit, seconds, images):
         lines += [study.description.strip(), ""]
     lines += ["Regenerate this page (from the repository root, data directory in "
               "`SKLEARN_ASSS_DATA`):", "", "```bash", command or "", "```", ""]  # fmt: skip
-    wall_s, cpu_s = seconds
+    wall_s, cpu_s, new_rows = seconds
     run = [f"commit `{commit}`" if commit else None,
            f"wall time {wall_s / 60:.1f} min" if wall_s is not None else None,
            f"CPU time {cpu_s / 60:.1f} min (all threads; the machine may have been shared)"
            if cpu_s is not None else None]  # fmt: skip
-    lines += ["Ran on " + ", ".join(x for x in run if x) + ".", ""]
+    resumed = new_rows is not None and new_rows < len(rows)
+    times = ", ".join(x for x in run if x)
+    if resumed:
+        times += (f"; a resumed run: these times are those of its last {new_rows:,} of "
+                  f"{len(rows):,} rows, the others were read back from `rows.csv`")  # fmt: skip
+    lines += ["Ran on " + times + ".", ""]
     lines += [
         f"Protocol: stratified {study.cv}-fold cross-validation x {study.repeats} repeat(s) x "
         f"{study.draws} draw(s) per fold; downstream model `{study.downstream}`"

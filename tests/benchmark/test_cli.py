@@ -2,7 +2,7 @@
 
 import pytest
 
-from sklearn_asss.benchmark import Study, main
+from sklearn_asss.benchmark import Study, main, read_rows
 from sklearn_asss.benchmark._cli import build_parser, study_from_args
 
 
@@ -54,3 +54,18 @@ def test_a_tiny_run_writes_the_page_naming_its_command(tmp_path):
     text = (out / "results.md").read_text()
     assert "python -m sklearn_asss.benchmark --methods random --cv 2" in text
     assert "## digits, clean labels" in text
+
+
+def test_a_resumed_run_names_the_whole_command_and_the_rows_it_added(tmp_path):
+    out = tmp_path / "run"
+    argv = ["--methods", "random", "--cv", "2", "--epochs", "1", "--max-samples", "200",
+            "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert "a resumed run" not in (out / "results.md").read_text()
+    # a second method, resumed: only its rows are new
+    assert main([*argv[:2], "kmeans", *argv[2:], "--resume"]) == 0
+    text = (out / "results.md").read_text()
+    assert "--resume" not in text
+    assert "python -m sklearn_asss.benchmark --methods random kmeans --cv 2" in text
+    n_rows = len(read_rows(out / "rows.csv"))
+    assert f"its last 2 of {n_rows} rows" in text
