@@ -373,7 +373,7 @@ default="features+label+loss"
 
     def _ranking(self, p, task_losses):
         """The score the retrieval draws by (``rank_by``), from ``p`` and the task losses."""
-        return p if self.rank_by == "selection_probability" else np.exp(-task_losses)
+        return p if self.rank_by == "selection_probability" else _label_confidence(task_losses)
 
     def _game_epochs(self, n_game_rows):
         """``max_epochs``, or as many epochs as make about ``_GAME_STEPS`` selector steps."""
@@ -511,6 +511,11 @@ default="features+label+loss"
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _label_confidence(task_losses):
+    """The task network's probability of each row's label, from its cross-entropy."""
+    return np.exp(-task_losses)
 
 
 def _game_sample(y_encoded, max_rows, random_state):

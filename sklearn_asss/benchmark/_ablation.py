@@ -1,8 +1,8 @@
 """ASSSSampler with its selection probabilities replaced: what does the selector add?
 
 The ablation of the experiment: the same game, budgets and retrieval rule, but
-the retrieval draws by another per-row score than the selector's ``p``. It
-lives in the experiment layer, not in the package's API.
+the retrieval draws by another per-row score than the one ``rank_by`` chooses.
+It lives in the experiment layer, not in the package's API.
 """
 
 import inspect
@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from .. import ASSSSampler
+from .._asss import _label_confidence
 
 #: ``ablation`` values: the score the retrieval draws by instead of ``p``.
 ABLATIONS = ("selector", "constant", "final_confidence")
@@ -22,8 +23,9 @@ class ScoreAblationASSS(ASSSSampler):
     Parameters
     ----------
     ablation : {"selector", "constant", "final_confidence"}, default="constant"
-        ``"selector"`` is ASSSSampler itself; ``"constant"`` draws every row
-        of a cluster alike (the budgets and clusters alone); and
+        ``"selector"`` is ASSSSampler itself (its ``rank_by``);
+        ``"constant"`` draws every row of a cluster alike (the budgets and
+        clusters alone); and
         ``"final_confidence"`` draws in proportion to the probability the
         game's final task network gives each row's label (the softmax
         output of C, ``exp(-task_losses_)``: a plain loss score).
@@ -40,12 +42,12 @@ class ScoreAblationASSS(ASSSSampler):
         super().__init__(**params)
         self.ablation = ablation
 
-    def _retrieve(self, X_std, p, y_encoded, budgets, random_state):
+    def _ranking(self, p, task_losses):
         if self.ablation == "constant":
-            p = np.ones_like(p)
-        elif self.ablation == "final_confidence":
-            p = np.exp(-self.task_losses_)
-        return super()._retrieve(X_std, p, y_encoded, budgets, random_state)
+            return np.ones_like(p)
+        if self.ablation == "final_confidence":
+            return _label_confidence(task_losses)
+        return super()._ranking(p, task_losses)
 
 
 def _with_ablation_parameter(init):
