@@ -3,7 +3,8 @@
 Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_speed.py \
-        [--dataset kddcup|shuttle|connect4] [--objective bilevel] [--fast] [--verbose 1]
+        [--dataset kddcup|shuttle|connect4] [--objective bilevel] [--fast] [--verbose 1] \
+        [--set '{"lookahead": "full"}']
 
 Loads the whole data set (kddcup: the 494,021 rows of the 10% file, three
 string columns one-hot encoded and heavy-tailed counts log-scaled, by
@@ -11,12 +12,13 @@ string columns one-hot encoded and heavy-tailed counts log-scaled, by
 does, trains the benchmark's MLP (:func:`sklearn_asss.nn.fit_task_classifier`:
 20 epochs, batch 256) on all rows, then times ``fit_resample`` with the
 default settings (``--fast``: the fast setting of the user guide's parameters
-page), and prints both times (wall and CPU), their ratio and the
-process's peak memory (``ru_maxrss``, loading included). The ratio within one
+page; ``--set``: any other parameters, as JSON), and prints both times (wall
+and CPU), their ratio and the process's peak memory (``ru_maxrss``, loading included). The ratio within one
 run is what to compare across machines.
 """
 
 import argparse
+import json
 import resource
 import time
 
@@ -39,6 +41,7 @@ def main():
     parser.add_argument("--objective", default="bilevel", choices=["bilevel", "paper"])
     parser.add_argument("--fast", action="store_true", help="time the fast setting")
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--set", type=json.loads, default={}, help="ASSSSampler parameters (JSON)")
     args = parser.parse_args()
 
     X, y = getattr(datasets, LOADERS[args.dataset])(return_X_y=True)
@@ -49,14 +52,14 @@ def main():
     mlp = _timed(
         lambda: fit_task_classifier(X, y_encoded, len(classes), seed=0, max_epochs=MLP_EPOCHS)
     )
-    settings = FAST if args.fast else {}
+    settings = {**(FAST if args.fast else {}), **args.set}
     sampler = ASSSSampler(
         objective=args.objective, random_state=0, verbose=args.verbose, **settings
     )
     asss = _timed(lambda: sampler.fit_resample(X, y_encoded))
     print(
         f"{args.dataset}: rows={len(y)} features={X.shape[1]} classes={len(classes)} "
-        f"kept={len(sampler.sample_indices_)}\n"
+        f"kept={len(sampler.sample_indices_)} settings={settings or 'default'}\n"
         f"  MLP {MLP_EPOCHS} epochs: {mlp[0]:.1f}s wall, {mlp[1]:.1f}s CPU\n"
         f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU\n"
         f"  ratio: {asss[0] / mlp[0]:.2f} wall, {asss[1] / mlp[1]:.2f} CPU\n"

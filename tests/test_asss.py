@@ -202,6 +202,7 @@ def test_clone_and_params_round_trip():
         (dict(final_temperature=0.0), "final_temperature"),
         (dict(max_epochs=0), "max_epochs"),
         (dict(selector_input="label"), "selector_input"),
+        (dict(lookahead="half"), "lookahead"),
     ],
 )
 def test_bad_parameters_raise_value_error(data, params, match):
@@ -279,6 +280,30 @@ def test_custom_task_module_instance_and_callable(data):
 
     sampler = ASSSSampler(task_module=build, random_state=0, **QUICK).fit(X, y)
     assert isinstance(sampler.net_.module_, torch.nn.Linear)
+
+
+def test_a_task_network_without_a_linear_output_needs_the_full_lookahead(data):
+    X, y = data
+
+    def build(n_features, n_classes):
+        return torch.nn.Sequential(torch.nn.Linear(n_features, n_classes), torch.nn.Tanh())
+
+    sampler = ASSSSampler(task_module=build, lookahead="output_layer", random_state=0, **QUICK)
+    with pytest.raises(ValueError, match='lookahead="full"'):
+        sampler.fit(X, y)
+    sampler.set_params(lookahead="full")
+    assert len(sampler.fit_resample(X, y)[1]) == len(sampler.sample_indices_)
+
+
+def test_auto_lookahead_steps_the_output_layer_from_a_size_of_game(data, monkeypatch):
+    import sklearn_asss._asss as asss_module
+
+    X, y = data
+    assert ASSSSampler(random_state=0, **QUICK).fit(X, y).net_.lookahead == "full"
+    monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
+    assert ASSSSampler(random_state=0, **QUICK).fit(X, y).net_.lookahead == "output_layer"
+    game = ASSSSampler(max_game_samples=len(y) // 2, random_state=0, **QUICK).fit(X, y)
+    assert game.net_.lookahead == "full"  # the rows the game trains on decide
 
 
 def test_verbose_prints_the_epoch_table(data, capsys):

@@ -14,6 +14,7 @@ from ._objectives import (
     budget_penalty,
     lookahead_validation_loss,
     mean_binary_entropy,
+    output_layer_lookahead_loss,
     paper_selector_loss,
     standardised_weight_gradient,
     weighted_task_loss,
@@ -27,6 +28,8 @@ from ._utils import (
 )
 
 SELECTOR_INPUTS = ("features", "features+label", "features+label+loss")
+#: ``lookahead`` values: which of the task network's layers the bi-level inner step updates
+LOOKAHEADS = ("full", "output_layer")
 _EPOCH_KEYS = ("task_loss", "selector_loss", "mean_p", "tau")
 # the per-batch records checked for NaN and infinity, and what each measures
 _WATCHED = {
@@ -81,7 +84,8 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
       baseline of ``L_C`` subtracted.
     - ``objective="bilevel"``: the expected error (``1 - softmax(C(x))_y``)
       on an independent batch of C after a one-step look-ahead (SGD, step
-      ``lr``) on the weighted batch, its gradient with respect to the
+      ``lr``, of C's output layer or of all of C: ``lookahead``) on the
+      weighted batch, its gradient with respect to the
       weights standardised over the batch, plus
       ``sparsity_weight * (mean(p) - keep_ratio)^2`` and minus
       ``entropy_weight * H(p)``.
@@ -107,6 +111,13 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         counts the game's epochs only.
     selector_input : {"features", "features+label", "features+label+loss"}
         What G sees of a row.
+    lookahead : {"full", "output_layer"}
+        ``"bilevel"`` only: the inner step updates every parameter of C
+        (``lookahead_validation_loss``, a second-order pass through C), or
+        the last ``torch.nn.Linear`` layer of C only
+        (``output_layer_lookahead_loss``, computed from the logits and the
+        output layer's inputs with no second pass; it needs a C whose output
+        is that layer's output).
     n_classes : int
         Number of classes, for the one-hot label input.
     selector_optimizer : torch optimizer class
@@ -141,6 +152,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         final_temperature=0.1,
         warmup_epochs=2,
         selector_input="features+label+loss",
+        lookahead="full",
         n_classes=2,
         selector_optimizer=torch.optim.Adam,
         selector_lr=1e-4,
@@ -166,6 +178,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         self.final_temperature = final_temperature
         self.warmup_epochs = warmup_epochs
         self.selector_input = selector_input
+        self.lookahead = lookahead
         self.n_classes = n_classes
         self.selector_optimizer = selector_optimizer
         self.selector_lr = selector_lr
@@ -183,6 +196,11 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         self.selector_ = self.initialized_instance(
             self.selector, self.get_params_for("selector")
         )
+        if self.lookahead not in LOOKAHEADS:
+            raise ValueError(f"lookahead must be one of {LOOKAHEADS}; got {self.lookahead!r}.")
+        self.output_layer_ = None
+        if self.lookahead == "output_layer":
+            self.output_layer_ = _output_layer(self.module_)
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
@@ -280,8 +298,14 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
 
     def _selector_step(self, inputs, y):
         X = inputs["X"]
+        by_output_layer = self.objective == "bilevel" and self.lookahead == "output_layer"
         with torch.no_grad():
-            per_sample_loss = per_sample_cross_entropy(self.module_(X), y)
+            if by_output_layer:
+                task_logits, features = self.logits_and_features(X)
+                val_logits, val_features = self.logits_and_features(inputs["meta_X"])
+            else:
+                task_logits = self.module_(X)
+            per_sample_loss = per_sample_cross_entropy(task_logits, y)
         logits = self.selector_(self.selector_features(X, y, per_sample_loss))
         p = torch.sigmoid(logits)
         weights = relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
@@ -295,6 +319,18 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 baseline=self._update_baseline(fidelity.item()),
             )
             surrogate = loss
+        elif by_output_layer:
+            fidelity = output_layer_lookahead_loss(
+                task_logits,
+                features,
+                y,
+                weights,
+                val_logits,
+                val_features,
+                inputs["meta_y"].long(),
+                lookahead_lr=self.lr,
+                bias=self.output_layer_.bias is not None,
+            )
         else:
             fidelity = lookahead_validation_loss(
                 self.module_,
@@ -305,6 +341,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 inputs["meta_y"].long(),
                 lookahead_lr=self.lr,
             )
+        if self.objective == "bilevel":
             regularisation = self.sparsity_weight * budget_penalty(
                 p, self.keep_ratio
             ) - self.entropy_weight * mean_binary_entropy(p)
@@ -322,6 +359,26 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
             mean_p=p.mean().item(),
             tau=self.temperature,
         )
+
+    def logits_and_features(self, X):
+        """C's logits for `X` and the input of its output layer (``lookahead="output_layer"``)."""
+        captured = {}
+
+        def capture(layer, layer_inputs, output):
+            captured["features"], captured["output"] = layer_inputs[0], output
+
+        handle = self.output_layer_.register_forward_hook(capture)
+        try:
+            logits = self.module_(X)
+        finally:
+            handle.remove()
+        if captured.get("output") is not logits:
+            raise ValueError(
+                'lookahead="output_layer" needs a task network whose output is the output '
+                "of its last torch.nn.Linear layer; this one's is not. Use "
+                'lookahead="full".'
+            )
+        return logits, captured["features"]
 
     def _update_baseline(self, value):
         previous = self.loss_baseline_
@@ -374,6 +431,17 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 SelectionCollapseWarning,
                 stacklevel=2,
             )
+
+
+def _output_layer(module):
+    """The last ``torch.nn.Linear`` of `module` (its output layer, in a feed-forward net)."""
+    linears = [layer for layer in module.modules() if isinstance(layer, torch.nn.Linear)]
+    if not linears:
+        raise ValueError(
+            'lookahead="output_layer" needs a task network with a torch.nn.Linear output '
+            'layer; this one has none. Use lookahead="full".'
+        )
+    return linears[-1]
 
 
 def _as_numpy(batches):

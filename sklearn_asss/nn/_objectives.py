@@ -62,6 +62,48 @@ def lookahead_validation_loss(module, X, y, weights, X_val, y_val, *, lookahead_
     return expected_error(functional_call(module, updated, (X_val,)), y_val).mean()
 
 
+def output_layer_lookahead_loss(
+    logits, features, y, weights, val_logits, val_features, y_val, *, lookahead_lr, bias=True
+):
+    """:func:`lookahead_validation_loss` with the inner step on the output layer only.
+
+    The task network's last linear layer maps the features ``h`` (its input)
+    to the logits. One SGD step of that layer alone on the batch weighted by
+    ``weights`` (normalised to sum to one) moves the logits of a validation
+    row ``j`` by ``-lookahead_lr * sum_i w_i (h_j . h_i + 1) (softmax_i -
+    onehot_i)`` (the ``+ 1`` is the bias): the layer's own update applied
+    to ``h_j``. So the updated network's
+    :func:`expected_error` on the independent batch needs no second pass
+    through the network: only the logits and features of both batches, which
+    the game computes anyway. The gradient it sends to ``weights`` is the
+    alignment of each row's output-layer gradient with the validation
+    batch's, the proxy for a row's full gradient that gradient-matching
+    selection (CRAIG, GradMatch) uses.
+
+    Parameters
+    ----------
+    logits, features : Tensor of shape (n_rows, n_classes), (n_rows, n_hidden)
+        The batch's logits and the output layer's input, detached.
+    y : Tensor of shape (n_rows,)
+    weights : Tensor of shape (n_rows,)
+        Relaxed selections, differentiable.
+    val_logits, val_features, y_val : Tensor
+        The same for the independent batch.
+    lookahead_lr : float
+        Step of the inner SGD update.
+    bias : bool, default=True
+        Whether the output layer has a bias.
+    """
+    residuals = torch.softmax(logits, dim=1)
+    residuals = residuals - torch.nn.functional.one_hot(y, residuals.shape[1]).to(logits.dtype)
+    step = (weights / weights.sum().clamp_min(1e-8)).unsqueeze(1) * residuals
+    # the layer's own update, (n_hidden, n_classes): cheaper than the rows' pairwise kernel
+    shift = val_features @ (features.T @ step)
+    if bias:
+        shift = shift + step.sum(dim=0)
+    return expected_error(val_logits - lookahead_lr * shift, y_val).mean()
+
+
 def standardised_weight_gradient(loss, weights):
     """A surrogate whose gradient through `weights` is ``dloss/dweights``, standardised.
 

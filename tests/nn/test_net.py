@@ -62,6 +62,8 @@ def _net(**params):
         iterator_train__shuffle=True,
         iterator_train__generator=torch.Generator().manual_seed(0),
     )
+    if isinstance(params.get("module"), torch.nn.Module):  # an instance takes no arguments
+        defaults = {k: v for k, v in defaults.items() if not k.startswith("module__")}
     defaults.update(params)
     return SoftSelectionNet(**defaults)
 
@@ -146,3 +148,57 @@ def test_selection_probabilities_are_finite_and_in_the_unit_interval(table):
     X, y = table
     p = _net(max_epochs=1).fit(X, y).selection_probabilities(X, y)
     assert np.all(np.isfinite(p)) and np.all((p > 0) & (p < 1))
+
+
+class ScaledOutput(torch.nn.Module):
+    """A task network whose output is not its last linear layer's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(N_FEATURES, N_CLASSES)
+
+    def forward(self, X):
+        return 2.0 * self.linear(X)
+
+
+class NoLinear(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(N_CLASSES))
+
+    def forward(self, X):
+        return X[:, :N_CLASSES] * self.scale
+
+
+@pytest.mark.parametrize(
+    "module, match",
+    [(ScaledOutput(), "output of its last torch.nn.Linear"), (NoLinear(), "has none")],
+)
+def test_output_layer_lookahead_refuses_a_network_it_cannot_split(table, module, match):
+    X, y = table
+    net = _net(module=module, lookahead="output_layer", max_epochs=1)
+    with pytest.raises(ValueError, match=match):
+        net.fit(X, y)
+
+
+def test_unknown_lookahead_is_a_value_error(table):
+    X, y = table
+    with pytest.raises(ValueError, match="lookahead must be one of"):
+        _net(lookahead="half").fit(X, y)
+
+
+def test_output_layer_lookahead_needs_no_second_pass_through_the_task_network(table):
+    """Per game step: the task step's pass, the selector step's two (batch, judge), none more."""
+    X, y = table
+    calls = {"n": 0}
+
+    class Counting(TaskMLP):
+        def forward(self, X):
+            calls["n"] += 1
+            return super().forward(X)
+
+    params = dict(module=Counting, warmup_epochs=0, max_epochs=2, batch_size=50)
+    for lookahead, passes in [("output_layer", 3), ("full", 4)]:
+        calls["n"] = 0
+        _net(lookahead=lookahead, **params).fit(X, y)
+        assert calls["n"] == passes * 2 * len(X) // 50

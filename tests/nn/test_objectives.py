@@ -10,6 +10,7 @@ from sklearn_asss.nn._objectives import (
     expected_error,
     lookahead_validation_loss,
     mean_binary_entropy,
+    output_layer_lookahead_loss,
     paper_selector_loss,
     standardised_weight_gradient,
     weighted_task_loss,
@@ -115,3 +116,46 @@ def test_standardised_weight_gradient_is_centred_and_unit_scale():
     assert grad.mean().item() == pytest.approx(0.0, abs=1e-5)
     assert grad.std().item() == pytest.approx(1.0, abs=1e-5)
     assert torch.all(grad[1:] > grad[:-1])  # the ranking is kept
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_output_layer_lookahead_is_one_sgd_step_of_the_last_layer(bias):
+    torch.manual_seed(0)
+    body = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU())
+    head = torch.nn.Linear(8, 3, bias=bias)
+    X, y = torch.randn(40, 5), torch.randint(0, 3, (40,))
+    X_val, y_val = torch.randn(30, 5), torch.randint(0, 3, (30,))
+    weights = torch.rand(40, requires_grad=True)
+    lr = 0.7
+    with torch.no_grad():
+        features, val_features = body(X), body(X_val)
+    # by hand: the weighted loss of the batch, one SGD step of the head, the error after it
+    params = dict(head.named_parameters())
+    inner = per_sample_cross_entropy(torch.func.functional_call(head, params, (features,)), y)
+    grads = torch.autograd.grad((weights * inner).sum() / weights.sum(), list(params.values()),
+                                create_graph=True)  # fmt: skip
+    stepped = {name: value - lr * g for (name, value), g in zip(params.items(), grads)}
+    by_hand = expected_error(torch.func.functional_call(head, stepped, (val_features,)), y_val)
+    by_hand = by_hand.mean()
+    value = output_layer_lookahead_loss(
+        head(features).detach(), features, y, weights, head(val_features).detach(),
+        val_features, y_val, lookahead_lr=lr, bias=bias,
+    )  # fmt: skip
+    assert value.item() == pytest.approx(by_hand.item(), rel=1e-5)
+    (expected,) = torch.autograd.grad(by_hand, weights)
+    (grad,) = torch.autograd.grad(value, weights)
+    torch.testing.assert_close(grad, expected, rtol=1e-4, atol=1e-9)
+
+
+def test_output_layer_lookahead_pushes_mislabeled_rows_down():
+    module, X, y_noisy, flipped = _toy_problem()
+    body, train, judge = module.net[:-1], slice(0, 200), slice(200, 400)
+    weights = torch.full((200,), 0.5, requires_grad=True)
+    with torch.no_grad():
+        features, logits = body(X), module(X)
+    loss = output_layer_lookahead_loss(
+        logits[train], features[train], y_noisy[train], weights, logits[judge],
+        features[judge], y_noisy[judge], lookahead_lr=0.01,
+    )  # fmt: skip
+    (grad,) = torch.autograd.grad(loss, weights)
+    assert grad[flipped[train]].mean() > grad[~flipped[train]].mean()
