@@ -28,10 +28,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
+from bench_asss_speed import FAST  # the fast setting, defined once beside this script
+
 from sklearn_asss import ASSSSampler
 from sklearn_asss.benchmark import DATASETS, flip_labels, load_dataset
-
-FAST = dict(max_game_samples=20_000, max_epochs=None, batch_size=512, selector_lr=1e-3)
 
 
 def main():

@@ -218,9 +218,8 @@ default="features+label+loss"
         paired standard errors), and ``"full"`` on smaller tables, whose
         game is cheap anyway and where ``"output_layer"`` retained 0.2
         points less under label noise (see the user guide's parameters
-        page). ``"output_layer"`` needs a task
-        network whose output is its last linear layer's output (a
-        ValueError says so otherwise).
+        page). ``"output_layer"`` needs a task network whose output is its
+        last linear layer's output (a ValueError says so otherwise).
 
     selector_clip : float, default=1.0
         Maximum norm of the selector's gradient (gradient clipping).
@@ -377,19 +376,18 @@ default="features+label+loss"
         self.game_indices_ = _game_sample(y_encoded, self.max_game_samples, random_state)
         seed = draw_seed(random_state)
         n_epochs = self._game_epochs(len(self.game_indices_))
+        lookahead = self._lookahead(len(self.game_indices_))
         self._say(
             f"game on {len(self.game_indices_):,} of {len(X):,} rows: "
             f"{self.warmup_epochs} warm-up and {n_epochs} game epochs of "
             f"{-(-len(self.game_indices_) // self.batch_size)} steps, "
-            f"{self._lookahead(len(self.game_indices_))} look-ahead"
+            f"{lookahead} look-ahead"
         )
         X_game, y_game = X_std, y_long
         if len(self.game_indices_) < len(X):
             X_game, y_game = X_std[self.game_indices_], y_long[self.game_indices_]
         with seeded_torch(seed):
-            self.net_ = self._build_net(
-                X.shape[1], len(budgets), len(self.game_indices_), seed, n_epochs
-            )
+            self.net_ = self._build_net(X.shape[1], len(budgets), lookahead, seed, n_epochs)
             self.net_.fit(X_game, y_game)
         self.history_ = self.net_.history_
         if self.objective == "paper":
@@ -440,7 +438,7 @@ default="features+label+loss"
             return self.lookahead
         return "output_layer" if n_game_rows >= _OUTPUT_LAYER_MIN_ROWS else "full"
 
-    def _build_net(self, n_features, n_classes, n_rows, seed, n_epochs):
+    def _build_net(self, n_features, n_classes, lookahead, seed, n_epochs):
         selector_inputs = n_features
         if self.selector_input != "features":
             selector_inputs += n_classes
@@ -460,7 +458,7 @@ default="features+label+loss"
             final_temperature=self.final_temperature,
             warmup_epochs=self.warmup_epochs,
             selector_input=self.selector_input,
-            lookahead=self._lookahead(n_rows),
+            lookahead=lookahead,
             n_classes=n_classes,
             selector_lr=self.selector_lr,
             selector_clip=self.selector_clip,

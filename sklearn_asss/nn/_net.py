@@ -319,29 +319,29 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 baseline=self._update_baseline(fidelity.item()),
             )
             surrogate = loss
-        elif by_output_layer:
-            fidelity = output_layer_lookahead_loss(
-                task_logits,
-                features,
-                y,
-                weights,
-                val_logits,
-                val_features,
-                inputs["meta_y"].long(),
-                lookahead_lr=self.lr,
-                bias=self.output_layer_.bias is not None,
-            )
         else:
-            fidelity = lookahead_validation_loss(
-                self.module_,
-                X,
-                y,
-                weights,
-                inputs["meta_X"],
-                inputs["meta_y"].long(),
-                lookahead_lr=self.lr,
-            )
-        if self.objective == "bilevel":
+            if by_output_layer:
+                fidelity = output_layer_lookahead_loss(
+                    task_logits,
+                    features,
+                    y,
+                    weights,
+                    val_logits,
+                    val_features,
+                    inputs["meta_y"].long(),
+                    lookahead_lr=self.lr,
+                    bias=self.output_layer_.bias is not None,
+                )
+            else:
+                fidelity = lookahead_validation_loss(
+                    self.module_,
+                    X,
+                    y,
+                    weights,
+                    inputs["meta_X"],
+                    inputs["meta_y"].long(),
+                    lookahead_lr=self.lr,
+                )
             regularisation = self.sparsity_weight * budget_penalty(
                 p, self.keep_ratio
             ) - self.entropy_weight * mean_binary_entropy(p)
