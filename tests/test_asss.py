@@ -203,6 +203,7 @@ def test_clone_and_params_round_trip():
         (dict(max_epochs=0), "max_epochs"),
         (dict(selector_input="label"), "selector_input"),
         (dict(lookahead="half"), "lookahead"),
+        (dict(budgets="trusted"), "budgets"),
     ],
 )
 def test_bad_parameters_raise_value_error(data, params, match):
@@ -423,3 +424,26 @@ def test_tail_compression_is_monotone_and_leaves_the_bulk_alone():
     np.testing.assert_array_equal(compressed[inside], z[inside])
     assert np.abs(compressed).max() < 10
     assert z.max() == 700  # the input is left unchanged
+
+
+def test_redraw_draws_another_subset_of_the_fitted_rows_with_the_same_budgets(data):
+    X, y = data
+    fitted = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    scores, subset = fitted.selection_scores_.copy(), fitted.sample_indices_.copy()
+    first = fitted._redraw(X, y, 1)
+    np.testing.assert_array_equal(first, fitted._redraw(X, y, 1))
+    second = fitted._redraw(X, y, 2)
+    assert not np.array_equal(first, second)
+    for indices in (first, second):
+        assert len(np.unique(indices)) == len(indices)
+        counts = np.bincount(np.searchsorted(fitted.classes_, y[indices]))
+        np.testing.assert_array_equal(counts, fitted.class_budgets_)
+    # the fitted sampler is left as it was: no new game, the same scores and subset
+    np.testing.assert_array_equal(fitted.selection_scores_, scores)
+    np.testing.assert_array_equal(fitted.sample_indices_, subset)
+
+
+def test_redraw_refuses_rows_the_sampler_was_not_fitted_on(fitted, data):
+    X, y = data
+    with pytest.raises(ValueError, match="fitted on"):
+        fitted._redraw(X[:-1], y[:-1], 0)

@@ -154,3 +154,55 @@ def test_rank_by_task_confidence_draws_by_the_task_network(imbalanced):
         by_confidence._ranking_scores(X, y), confidence, rtol=1e-5, atol=1e-7
     )
     np.testing.assert_allclose(by_confidence.score_samples(X, y), by_p.selection_scores_, rtol=1e-6)
+
+
+def test_label_suspects_are_the_rows_another_class_confidently_claims():
+    from sklearn_asss._asss import _label_suspects
+
+    proba = np.array(
+        [[0.9, 0.1], [0.8, 0.2], [0.25, 0.75],  # labelled 0: threshold of class 0, 0.65
+         [0.1, 0.9], [0.6, 0.4], [0.2, 0.8]]  # labelled 1: threshold of class 1, 0.70
+    )  # fmt: skip
+    y = np.array([0, 0, 0, 1, 1, 1])
+    # row 2: class 1 reaches its threshold and beats the label; row 4: 0.6 misses 0.65
+    np.testing.assert_array_equal(
+        _label_suspects(proba, y, np.ones(6)), [False, False, True, False, False, False]
+    )
+    # ten copies of row 2 lower class 0's threshold to 0.35: row 4 becomes a suspect
+    copies = np.array([1, 1, 10, 1, 1, 1])
+    assert _label_suspects(proba, y, copies)[4]
+    # a class that reaches its (low) threshold but is less probable than the label claims nothing
+    flooded = np.array([[0.7, 0.3], [0.1, 0.9], [0.95, 0.05], [0.9, 0.1]])
+    assert not _label_suspects(flooded, np.array([0, 1, 1, 1]), np.ones(4))[0]
+
+
+def _flooded_class(seed=0):
+    """Two blobs of 1,500 rows and a class of 10 rows given 400 flipped rows of the blobs."""
+    rng = np.random.RandomState(seed)
+    sizes = [1500, 1500, 10]
+    centres = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
+    X = np.vstack([c + rng.normal(size=(n, 2)) for c, n in zip(centres, sizes)])
+    flipped = np.zeros(len(X), bool)
+    flipped[rng.choice(3000, 400, replace=False)] = True
+    return X, np.where(flipped, 2, np.repeat([0, 1, 2], sizes)), flipped
+
+
+def test_credible_budgets_cap_a_flooded_class_at_its_credible_rows():
+    from sklearn_asss._selection import credible_budgets
+
+    X, y, flipped = _flooded_class()
+    params = dict(keep_ratio=0.6, min_samples_per_class=10, max_epochs=5, random_state=0,
+                  hidden_layer_sizes=(32,), selector_hidden_layer_sizes=(8, 8),
+                  batch_size=128)  # fmt: skip
+    labels = ASSSSampler(**params).fit(X, y)
+    credible = ASSSSampler(budgets="credible", **params).fit(X, y)
+    assert flipped[credible.label_suspects_].mean() > 0.9  # the suspects are flipped rows
+    counts = np.bincount(y)
+    expected = credible_budgets(
+        labels.class_budgets_, counts, np.bincount(y[~credible.label_suspects_]), 10
+    )
+    np.testing.assert_array_equal(credible.class_budgets_, expected)
+    assert credible.class_budgets_[2] < labels.class_budgets_[2]
+    assert credible.sampling_strategy_ == dict(enumerate(credible.class_budgets_.tolist()))
+    np.testing.assert_array_equal(np.bincount(y[credible.sample_indices_]), credible.class_budgets_)
+    assert flipped[credible.sample_indices_].mean() < flipped[labels.sample_indices_].mean()

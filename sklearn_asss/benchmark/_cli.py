@@ -43,6 +43,9 @@ def build_parser():
             singular = name[:-1] if name.endswith("s") else name
             parser.add_argument(flag, nargs="+", type=kind, metavar=singular.upper(),
                                 help=f"{text} (default: {' '.join(map(str, default)) or '-'})")
+        elif isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction,
+                                help=f"{text} (default: {'yes' if default else 'no'})")
         else:
             parser.add_argument(flag, type=type(default), metavar=name.upper(),
                                 help=f"{text} (default: {default!r})")

@@ -43,6 +43,9 @@ class Study:
     cv: int = _option(3, "folds of the stratified k-fold")
     repeats: int = _option(1, "repeats of the k-fold")
     draws: int = _option(1, "sampler random states per fold (paired across methods)")
+    reuse_fits: bool = _option(False, "later draws of a fold redraw the subset from the "
+                               "sampler fitted for its first draw, where the sampler "
+                               "can (ASSSSampler: the game is not replayed)")  # fmt: skip
     epochs: int = _option(20, "epochs of every MLP trained for scoring")
     batch_size: int = _option(256, "MLP batch size")
     lr: float = _option(1e-3, "MLP learning rate (Adam)")
@@ -84,6 +87,8 @@ class Study:
             raise ValueError(f"Unknown method(s) {bad}; choose among {sorted(known)}.")
         if self.reference not in known:
             raise ValueError(f"Unknown reference method {self.reference!r}.")
+        if not isinstance(self.reuse_fits, bool):
+            raise ValueError(f"reuse_fits must be true or false; got {self.reuse_fits!r}.")
         if self.max_samples and self.max_samples < 2 * self.cv:
             raise ValueError(f"max_samples must be 0 or at least 2 * cv; got {self.max_samples}.")
         bad = sorted(set(self.attack) - ATTACK_KEYS)

@@ -173,8 +173,9 @@ def _run_dataset(study, name, path, done, progress):
             )
             if full_row is None:
                 _append(path, _log(progress, fold_data["full_row"]))
+            fitted = {}  # reuse_fits: the fold's first fit of each (method, keep)
             for keep, draw, method in tasks:
-                row = _run_method(study, method, keep, draw, fold_data)
+                row = _run_method(study, method, keep, draw, fold_data, fitted)
                 _append(path, _log(progress, row))
     return notes
 
@@ -284,27 +285,19 @@ def _score(study, model, data):
     return scores
 
 
-def _run_method(study, method, keep, draw, data):
-    name, _, _, repeat, fold = data["fold_key"]
-    seed = _seed(study.seed, name, repeat, fold, draw, "draw")
-    params = study.params.get(method.name)
+def _run_method(study, method, keep, draw, data, fitted):
     X_train, y_train = data["X_train"], data["y_train"]
     try:
-        estimator = method.make(keep, seed, study, params)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if method.kind == "trainer":
+                estimator = _make(study, method, keep, data, draw)
                 start = time.perf_counter()
                 model = estimator.fit(X_train, y_train)
                 selection_s, peak_mb, kept = 0.0, np.nan, np.arange(len(y_train))
                 train_s = time.perf_counter() - start
             else:
-                with _PeakMemory() as memory:
-                    start = time.perf_counter()
-                    estimator.fit_resample(X_train, y_train)
-                    selection_s = time.perf_counter() - start
-                peak_mb = memory.peak_mb
-                kept = estimator.sample_indices_
+                kept, selection_s, peak_mb = _subset(study, method, keep, draw, data, fitted)
                 start = time.perf_counter()
                 model = fit_downstream(
                     study, X_train[kept], y_train[kept], data["n_classes"], data["model_seed"]
@@ -318,6 +311,54 @@ def _run_method(study, method, keep, draw, data):
     row["adv_passes"] = getattr(model, "adversarial_passes_", np.nan)
     row["warnings"] = _warnings_text(caught)
     return row
+
+
+def _make(study, method, keep, data, draw):
+    return method.make(keep, _draw_seed(study, data, draw), study, study.params.get(method.name))
+
+
+def _draw_seed(study, data, draw):
+    name, _, _, repeat, fold = data["fold_key"]
+    return _seed(study.seed, name, repeat, fold, draw, "draw")
+
+
+def _subset(study, method, keep, draw, data, fitted):
+    """The kept rows of one draw, the selection seconds and the peak memory (MB).
+
+    With ``reuse_fits``, a sampler that can draw again (``_redraw``) is fitted
+    once per fold with the first draw's seed; a later draw only redraws its
+    subset with its own seed, and its row reports the fit's time and memory
+    plus the redraw's time (what a user pays for that subset).
+    """
+    X_train, y_train = data["X_train"], data["y_train"]
+    key = method.name, keep
+    if study.reuse_fits and draw > 0:
+        if key not in fitted:  # a resumed run: fit the first draw's sampler again
+            _keep_fit(fitted, key, _make(study, method, keep, data, 0), X_train, y_train)
+        if fitted[key] is not None:
+            estimator, fit_s, peak_mb = fitted[key]
+            start = time.perf_counter()
+            kept = estimator._redraw(X_train, y_train, _draw_seed(study, data, draw))
+            return kept, fit_s + time.perf_counter() - start, peak_mb
+    estimator = _make(study, method, keep, data, draw)
+    if study.reuse_fits and draw == 0:
+        return _keep_fit(fitted, key, estimator, X_train, y_train)
+    return _fit_subset(estimator, X_train, y_train)
+
+
+def _keep_fit(fitted, key, estimator, X, y):
+    """Fit `estimator`; keep it in `fitted` when it can draw again; return its subset."""
+    result = _fit_subset(estimator, X, y)
+    fitted[key] = (estimator, *result[1:]) if hasattr(estimator, "_redraw") else None
+    return result
+
+
+def _fit_subset(estimator, X, y):
+    with _PeakMemory() as memory:
+        start = time.perf_counter()
+        estimator.fit_resample(X, y)
+        selection_s = time.perf_counter() - start
+    return estimator.sample_indices_, selection_s, memory.peak_mb
 
 
 def _row(data, method, keep, draw, status, kept, scores, selection_s, train_s, peak_mb):

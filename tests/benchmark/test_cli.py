@@ -30,6 +30,17 @@ def test_options_override_the_config_and_params_merge(tmp_path):
                             "kmeans": {"max_iter": 5}}  # fmt: skip
 
 
+def test_reuse_fits_is_a_switch_of_the_command_line_and_a_boolean_of_the_config(tmp_path):
+    config = tmp_path / "s.toml"
+    config.write_text("reuse_fits = true\n")
+    assert parse("--reuse-fits").reuse_fits is True
+    assert parse("--config", str(config), "--no-reuse-fits").reuse_fits is False
+    assert parse("--config", str(config)).reuse_fits is True
+    config.write_text('reuse_fits = "yes"\n')
+    with pytest.raises(ValueError, match="reuse_fits must be true or false"):
+        parse("--config", str(config))
+
+
 def test_bad_options_exit_with_a_message(capsys):
     with pytest.raises(SystemExit):
         main(["--datasets", "nowhere"])

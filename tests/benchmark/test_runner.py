@@ -187,3 +187,49 @@ def test_resume_refuses_a_file_of_another_format(tmp_path):
     (Path(study.out) / "rows.csv").write_text("dataset,method\ndigits,random\n")
     with pytest.raises(ValueError, match="not written by this version"):
         run_study(study, resume=True, progress=False)
+
+
+def _counting_asss_fits(monkeypatch):
+    """Count ASSSSampler fits (``fit_resample`` calls) made by the runner."""
+    from sklearn_asss import ASSSSampler
+
+    calls = {"n": 0}
+    fit_resample = ASSSSampler.fit_resample
+
+    def counted(self, X, y):
+        calls["n"] += 1
+        return fit_resample(self, X, y)
+
+    monkeypatch.setattr(ASSSSampler, "fit_resample", counted)
+    return calls
+
+
+ASSS_QUICK = {"asss": {"max_epochs": 1, "warmup_epochs": 1}}
+
+
+def test_reuse_fits_plays_one_game_per_fold_and_redraws_the_later_draws(tmp_path, monkeypatch):
+    calls = _counting_asss_fits(monkeypatch)
+    study = tiny(tmp_path / "reuse", methods=["asss", "random"], keep_ratios=[0.3], draws=3,
+                 reuse_fits=True, params=ASSS_QUICK)  # fmt: skip
+    rows, _ = run_study(study, progress=False)
+    assert (rows["status"] == "ok").all(), rows["status"].unique()
+    assert calls["n"] == 2  # one fit per fold, not one per fold and draw
+    asss = rows[rows["method"] == "asss"]
+    assert len(asss) == 2 * 3
+    # the later draws are other subsets: their models differ
+    assert asss.groupby("fold")["f1_macro"].nunique().min() > 1
+    # the first draw is the same as without reuse
+    plain, _ = run_study(replace(study, reuse_fits=False, draws=1, out=str(tmp_path / "plain")),
+                         progress=False)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        comparable(rows[rows["draw"] == 0]), comparable(plain)
+    )
+
+
+def test_reuse_fits_resumed_with_more_draws_gives_the_rows_of_one_run(tmp_path, monkeypatch):
+    settings = dict(methods=["asss"], keep_ratios=[0.3], reuse_fits=True, params=ASSS_QUICK)
+    study = tiny(tmp_path / "resumed", draws=2, **settings)
+    run_study(study, progress=False)
+    resumed, _ = run_study(replace(study, draws=3), resume=True, progress=False)
+    whole, _ = run_study(tiny(tmp_path / "whole", draws=3, **settings), progress=False)
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(whole))
