@@ -2,7 +2,7 @@
 
 from ._asss import ASSSSampler
 from ._base import BaseSubsampler
-from ._selection import class_budgets, credible_budgets, select_subset
+from ._selection import class_budgets, select_subset
 from .samplers import (
     CleanlabSampler,
     CoverageCentricSampler,
@@ -28,7 +28,6 @@ __all__ = [
     "NNThinningSampler",
     "RandomSampler",
     "class_budgets",
-    "credible_budgets",
     "select_subset",
     "__version__",
 ]

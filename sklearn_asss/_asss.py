@@ -11,13 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseSubsampler, Substitution, _subsampler_docstring
-from ._selection import (
-    SELECTIONS,
-    class_budgets,
-    credible_budgets,
-    select_subset,
-    select_top,
-)
+from ._selection import SELECTIONS, class_budgets, select_subset, select_top
 from ._utils import distinct_rows, draw_seed
 from .nn._modules import SelectorMLP, TaskMLP
 from .nn._net import LOOKAHEADS, SELECTOR_INPUTS, SoftSelectionNet
@@ -146,21 +140,6 @@ default="selection_probability"
         on connect-4 (see the user guide's comparison page). On clean data it
         favours the rows the network finds easy.
 
-    budgets : {{"labels", "credible"}}, default="labels"
-        How many rows each class keeps. ``"labels"``: in proportion to its
-        labelled rows, with the ``min_samples_per_class`` floor (the budgets
-        of every sampler of the package). ``"credible"``: at most the rows
-        of the class whose label the game's final task network does not
-        confidently contradict (``label_suspects_``), at least the floor;
-        what a class cannot fill with credible rows goes to the other
-        classes in proportion to their budgets. Under label noise a rare
-        class can hold more flipped rows than rows of its own, and budgets
-        from the labels then keep them whatever :math:`p` says: on noisy
-        shuttle and kddcup the selector ranked the flipped rows last (ROC
-        AUC 1.000) and yet 13-17% of the kept rows were flipped, 12% being
-        forced by the budgets alone. On clean data the two agree unless a
-        class is mostly contradicted by the network.
-
     sparsity_weight : float, default=1.0
         :math:`\lambda`: weight of the sparsity penalty
         :math:`\overline{{p}}` (``"paper"``) or of the budget penalty
@@ -281,16 +260,6 @@ default="features+label+loss"
         compare :math:`p` with: ``np.exp(-task_losses_)`` is the probability
         the task network gives each row's label.
 
-    label_suspects_ : ndarray of bool of shape (n_samples,)
-        The rows whose label the final task network confidently contradicts,
-        by confident learning: the network's probability of another class
-        is at least that class's mean self-confidence (the mean probability
-        it gives the rows labelled with it), and that class is the most
-        probable such one. On noisy shuttle and kddcup 95-99% of these rows
-        were flipped ones, and they held every flipped row; on a hard task
-        they also hold correctly labelled rows the network gets wrong.
-        ``budgets="credible"`` counts the other rows of each class.
-
     game_indices_ : ndarray of shape (n_game_samples,)
         The rows (ascending) the warm-up and the game trained on.
 
@@ -325,7 +294,6 @@ default="features+label+loss"
         "objective": [StrOptions({"bilevel", "paper"})],
         "selection": [StrOptions(set(SELECTIONS))],
         "rank_by": [StrOptions(set(RANKINGS))],
-        "budgets": [StrOptions({"labels", "credible"})],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "initial_temperature": [Interval(Real, 0, None, closed="neither")],
@@ -355,7 +323,6 @@ default="features+label+loss"
         objective="bilevel",
         selection="clustered",
         rank_by="selection_probability",
-        budgets="labels",
         sparsity_weight=1.0,
         entropy_weight=0.01,
         initial_temperature=1.0,
@@ -385,7 +352,6 @@ default="features+label+loss"
         self.objective = objective
         self.selection = selection
         self.rank_by = rank_by
-        self.budgets = budgets
         self.sparsity_weight = sparsity_weight
         self.entropy_weight = entropy_weight
         self.initial_temperature = initial_temperature
@@ -432,12 +398,6 @@ default="features+label+loss"
         if self.objective == "paper":
             self.net_.check_collapse(_COLLAPSE_THRESHOLD)
         self.selection_scores_ = self._score_every_row(X, X_std, y_encoded)
-        if self.budgets == "credible":
-            credible = np.bincount(y_encoded[~self.label_suspects_], minlength=len(budgets))
-            budgets = credible_budgets(
-                budgets, np.bincount(y_encoded), credible, self.min_samples_per_class
-            )
-            self._set_class_budgets(budgets)
         scores = self._ranking(self.selection_scores_, self.task_losses_)
         return self._retrieve(X_std, scores, y_encoded, budgets, random_state)
 
@@ -453,21 +413,13 @@ default="features+label+loss"
         return -(-_GAME_STEPS // steps_per_epoch)
 
     def _score_every_row(self, X, X_std, y_encoded):
-        """``p`` of every row (``task_losses_``, ``label_suspects_``), once per distinct pair.
-
-        One batched pass per distinct (row, label) pair.
-        """
+        """``p`` of every row (and ``task_losses_``), once per distinct (row, label), batched."""
         start = time.perf_counter()
         first, inverse = _distinct_labelled_rows(X, y_encoded)
         rows = torch.as_tensor(first)
         y_first = torch.as_tensor(y_encoded[first], dtype=torch.long)
-        p, losses, class_probabilities = self.net_.probabilities_and_losses(
-            X_std[rows], y_first, class_probabilities=True
-        )
-        suspects = _label_suspects(
-            class_probabilities, y_encoded[first], np.bincount(inverse)
-        )
-        p, self.task_losses_, self.label_suspects_ = p[inverse], losses[inverse], suspects[inverse]
+        p, losses = self.net_.probabilities_and_losses(X_std[rows], y_first)
+        p, self.task_losses_ = p[inverse], losses[inverse]
         self._say(
             f"scored {len(X):,} rows ({len(first):,} distinct) in "
             f"{time.perf_counter() - start:.1f}s"
@@ -623,27 +575,6 @@ default="features+label+loss"
 def _label_confidence(task_losses):
     """The task network's probability of each row's label, from its cross-entropy."""
     return np.exp(-task_losses)
-
-
-def _label_suspects(class_probabilities, y_encoded, copies):
-    """Rows whose label the probabilities confidently contradict (confident learning).
-
-    A row is a suspect when a class whose probability for it reaches the
-    class's threshold (its mean probability over the rows labelled with it,
-    counting `copies` of each row) is more probable than the row's label: the
-    off-diagonal of Northcutt et al.'s confident joint, with the claiming
-    class also preferred to the label.
-    """
-    n_classes = class_probabilities.shape[1]
-    self_confidence = class_probabilities[np.arange(len(y_encoded)), y_encoded]
-    thresholds = np.bincount(
-        y_encoded, weights=copies * self_confidence, minlength=n_classes
-    ) / np.maximum(np.bincount(y_encoded, weights=copies, minlength=n_classes), 1)
-    reached = class_probabilities >= thresholds
-    confident = np.where(reached, class_probabilities, -1.0)
-    # the claiming class must also be more probable than the label: a class flooded by
-    # flips has a low threshold, which every row gives some probability to
-    return confident.max(axis=1) > self_confidence
 
 
 def _game_sample(y_encoded, max_rows, random_state):

@@ -82,52 +82,6 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     return budgets
 
 
-def credible_budgets(budgets, class_counts, credible_counts, min_per_class=1):
-    """Move the budget a class cannot fill with credible rows to the classes that can.
-
-    A class keeps at most its credible rows (but at least the floor of
-    :func:`class_budgets`); what that frees goes to the other classes in
-    proportion to their budgets, up to their credible rows (to any of
-    their rows once no class has credible rows left). Under label noise a
-    rare class can hold more flipped rows than rows of its own: budgets
-    from the label counts must then be filled with flipped rows, whatever
-    the scores say.
-
-    Parameters
-    ----------
-    budgets : ndarray of shape (n_classes,)
-        Budgets from the label counts (:func:`class_budgets`).
-    class_counts, credible_counts : ndarray of shape (n_classes,)
-        Rows of each class, and how many of them are credible.
-    min_per_class : int, default=1
-        The floor of :func:`class_budgets`.
-
-    Returns
-    -------
-    budgets : ndarray of shape (n_classes,)
-        Rows to keep per class, with the same total.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_asss import credible_budgets
-    >>> credible_budgets([300, 60, 40], [3000, 600, 400], [2800, 550, 30]).tolist()
-    [309, 61, 30]
-    """
-    budgets = np.asarray(budgets, dtype=np.int64)
-    class_counts = np.asarray(class_counts, dtype=np.int64)
-    credible_counts = np.minimum(np.asarray(credible_counts, dtype=np.int64), class_counts)
-    floors = np.minimum(budgets, max(1, min(min_per_class, budgets.sum() // len(budgets))))
-    capped = np.minimum(budgets, np.maximum(credible_counts, floors))
-    freed = int(budgets.sum() - capped.sum())
-    if freed == 0:
-        return budgets
-    room = np.maximum(credible_counts - capped, 0)
-    if room.sum() < freed:
-        room = class_counts - capped
-    return capped + _apportion(capped.astype(np.float64), freed, room)
-
-
 def select_subset(
     scores, y_encoded, budgets, *, selection="clustered", X=None, random_state=None
 ):

@@ -283,11 +283,6 @@ def _rule_of(sampler):
                 "the whole table in memory; resample_dask supports selection in "
                 f"{_DISTRIBUTED_RULES}."
             )
-        if sampler.budgets != "labels":
-            raise ValueError(
-                f"budgets={sampler.budgets!r} counts the credible rows of every class, which "
-                'needs the whole table in memory; resample_dask supports budgets="labels".'
-            )
         return sampler.selection
     if isinstance(sampler, RandomSampler):
         sampler._validate_params()

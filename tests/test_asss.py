@@ -203,7 +203,6 @@ def test_clone_and_params_round_trip():
         (dict(max_epochs=0), "max_epochs"),
         (dict(selector_input="label"), "selector_input"),
         (dict(lookahead="half"), "lookahead"),
-        (dict(budgets="trusted"), "budgets"),
     ],
 )
 def test_bad_parameters_raise_value_error(data, params, match):

@@ -179,12 +179,6 @@ def test_stratified_rule_needs_the_table_in_memory(client, table, fitted_asss):
         resample_dask(sampler, *_dask_frame(table, 2), prefit=True)
 
 
-def test_credible_budgets_need_the_table_in_memory(client, table, fitted_asss):
-    sampler = copy.deepcopy(fitted_asss).set_params(budgets="credible")
-    with pytest.raises(ValueError, match="budgets='credible'.*whole table in memory"):
-        resample_dask(sampler, *_dask_frame(table, 2), prefit=True)
-
-
 def test_unknown_rule_is_named(client, table):
     with pytest.raises(ValueError, match="'selection' parameter"):
         resample_dask(ASSSSampler(selection="nearest"), *_dask_frame(table, 2))

@@ -5,7 +5,6 @@ import pytest
 
 from sklearn_asss import class_budgets, select_subset
 from sklearn_asss._selection import (
-    credible_budgets,
     _apportion,
     n_to_keep,
     select_sample,
@@ -56,31 +55,6 @@ def test_class_budgets_floor_is_paid_by_the_largest_class():
     proportional = class_budgets(counts, 13920)
     assert budgets.tolist() == [10891, 40, 50, 2137, 784, 8, 10]
     np.testing.assert_array_equal(budgets[3:5], proportional[3:5])
-
-
-def test_credible_budgets_move_what_a_class_cannot_fill_to_the_others():
-    # class 2 is labelled on 400 rows but only 30 are credible (a class flooded by flips)
-    budgets = np.array([300, 60, 40])
-    counts, credible = np.array([3000, 600, 400]), np.array([2800, 550, 30])
-    moved = credible_budgets(budgets, counts, credible, min_per_class=20)
-    assert moved.sum() == budgets.sum()
-    assert moved[2] == 30  # its credible rows, above the floor
-    # the 10 freed rows go in proportion to the budgets, 300:60
-    assert moved[0] - 300 >= 4 * (moved[1] - 60) > 0
-
-
-def test_credible_budgets_keep_the_floor_and_change_nothing_when_every_class_can_fill():
-    budgets, counts = np.array([300, 60, 40]), np.array([3000, 600, 400])
-    np.testing.assert_array_equal(credible_budgets(budgets, counts, counts - 100), budgets)
-    moved = credible_budgets(budgets, counts, np.array([2800, 550, 0]), min_per_class=25)
-    assert moved[2] == 25 and moved.sum() == budgets.sum()
-
-
-def test_credible_budgets_fill_from_any_row_once_no_credible_row_is_left():
-    budgets, counts = np.array([50, 50]), np.array([60, 100])
-    moved = credible_budgets(budgets, counts, np.array([55, 10]), min_per_class=1)
-    # class 0 takes what its credible rows allow (55), then any of its rows
-    np.testing.assert_array_equal(moved, [60, 40])
 
 
 def test_n_to_keep_rounds_and_keeps_one_per_class():
