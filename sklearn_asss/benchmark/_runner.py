@@ -331,26 +331,21 @@ def _subset(study, method, keep, draw, data, fitted):
     plus the redraw's time (what a user pays for that subset).
     """
     X_train, y_train = data["X_train"], data["y_train"]
-    key = method.name, keep
-    if study.reuse_fits and draw > 0:
-        if key not in fitted:  # a resumed run: fit the first draw's sampler again
-            _keep_fit(fitted, key, _make(study, method, keep, data, 0), X_train, y_train)
-        if fitted[key] is not None:
-            estimator, fit_s, peak_mb = fitted[key]
-            start = time.perf_counter()
-            kept = estimator._redraw(X_train, y_train, _draw_seed(study, data, draw))
-            return kept, fit_s + time.perf_counter() - start, peak_mb
     estimator = _make(study, method, keep, data, draw)
-    if study.reuse_fits and draw == 0:
-        return _keep_fit(fitted, key, estimator, X_train, y_train)
-    return _fit_subset(estimator, X_train, y_train)
-
-
-def _keep_fit(fitted, key, estimator, X, y):
-    """Fit `estimator`; keep it in `fitted` when it can draw again; return its subset."""
-    result = _fit_subset(estimator, X, y)
-    fitted[key] = (estimator, *result[1:]) if hasattr(estimator, "_redraw") else None
-    return result
+    if not (study.reuse_fits and hasattr(estimator, "_redraw")):
+        return _fit_subset(estimator, X_train, y_train)
+    key = method.name, keep
+    if draw == 0:
+        kept, selection_s, peak_mb = _fit_subset(estimator, X_train, y_train)
+        fitted[key] = estimator, selection_s, peak_mb
+        return kept, selection_s, peak_mb
+    if key not in fitted:  # a resumed run: fit the first draw's sampler again
+        first = _make(study, method, keep, data, 0)
+        fitted[key] = first, *_fit_subset(first, X_train, y_train)[1:]
+    first, fit_s, peak_mb = fitted[key]
+    start = time.perf_counter()
+    kept = first._redraw(X_train, y_train, _draw_seed(study, data, draw))
+    return kept, fit_s + time.perf_counter() - start, peak_mb
 
 
 def _fit_subset(estimator, X, y):
