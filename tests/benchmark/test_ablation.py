@@ -55,6 +55,38 @@ def test_final_confidence_draws_by_the_task_network_probability_of_the_label(dat
     assert kept_confidence > expected[selector.fit(X, y).sample_indices_].mean()
 
 
+def test_warmup_confidence_is_the_warm_up_network_whatever_the_game(data):
+    X, y = data
+    settings = dict(ablation="warmup_confidence", keep_ratio=0.2, random_state=3,
+                    **{**QUICK, "max_epochs": 1})  # fmt: skip
+    short = ScoreAblationASSS(**settings).fit(X, y)
+    long = ScoreAblationASSS(**{**settings, "max_epochs": 4}).fit(X, y)
+    assert not np.allclose(short.task_losses_, long.task_losses_)
+    np.testing.assert_allclose(short.ablation_scores_, long.ablation_scores_)
+    np.testing.assert_array_equal(short.sample_indices_, long.sample_indices_)
+
+
+def test_mean_confidence_averages_the_warm_up_and_the_final_network(data):
+    """With one warm-up and one game epoch, the mean is over those two networks."""
+    X, y = data
+    settings = dict(keep_ratio=0.2, random_state=3, **{**QUICK, "max_epochs": 1})
+    warmup = ScoreAblationASSS(ablation="warmup_confidence", **settings).fit(X, y)
+    mean = ScoreAblationASSS(ablation="mean_confidence", **settings).fit(X, y)
+    final = np.exp(-mean.task_losses_)
+    assert not np.allclose(warmup.ablation_scores_, final)
+    np.testing.assert_allclose(mean.ablation_scores_, (warmup.ablation_scores_ + final) / 2,
+                               rtol=1e-5)  # fmt: skip
+    kept = mean.ablation_scores_[mean.sample_indices_].mean()
+    selector = ScoreAblationASSS(ablation="selector", **settings).fit(X, y)
+    assert kept > mean.ablation_scores_[selector.sample_indices_].mean()
+
+
+def test_warmup_confidence_needs_a_warm_up(data):
+    X, y = data
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        ScoreAblationASSS(ablation="warmup_confidence", **{**QUICK, "warmup_epochs": 0}).fit(X, y)
+
+
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.1, max_epochs=3)
     params = clone(sampler).get_params()
