@@ -203,6 +203,7 @@ def test_clone_and_params_round_trip():
         (dict(max_epochs=0), "max_epochs"),
         (dict(selector_input="label"), "selector_input"),
         (dict(lookahead="half"), "lookahead"),
+        (dict(collapse_duplicates="yes"), "collapse_duplicates"),
     ],
 )
 def test_bad_parameters_raise_value_error(data, params, match):

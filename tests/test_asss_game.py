@@ -154,3 +154,21 @@ def test_rank_by_task_confidence_draws_by_the_task_network(imbalanced):
         by_confidence._ranking_scores(X, y), confidence, rtol=1e-5, atol=1e-7
     )
     np.testing.assert_allclose(by_confidence.score_samples(X, y), by_p.selection_scores_, rtol=1e-6)
+
+
+def test_collapse_duplicates_plays_on_the_distinct_rows_weighted_by_their_copies(
+    imbalanced, capsys
+):
+    X, y = imbalanced
+    X_copies, y_copies = np.repeat(X, 3, axis=0), np.repeat(y, 3)
+    settings = dict(max_epochs=2, batch_size=500, collapse_duplicates=True, random_state=0)
+    once = ASSSSampler(**settings, **QUICK).fit(X, y)
+    thrice = ASSSSampler(verbose=1, **settings, **QUICK).fit(X_copies, y_copies)
+    assert "game on 9,000 of 9,000 rows (3,000 distinct)" in capsys.readouterr().out
+    assert len(thrice.history_[-1, "batches"]) == 6  # 3,000 distinct rows in batches of 500
+    # each row weighs as its three copies: the game of the table without them
+    np.testing.assert_allclose(
+        thrice.selection_scores_, np.repeat(once.selection_scores_, 3), rtol=1e-3
+    )
+    every_copy = ASSSSampler(**{**settings, "collapse_duplicates": False}, **QUICK)
+    assert len(every_copy.fit(X_copies, y_copies).history_[-1, "batches"]) == 18

@@ -17,12 +17,15 @@ from ._objectives import (
     output_layer_lookahead_loss,
     paper_selector_loss,
     standardised_weight_gradient,
+    row_mean,
     weighted_task_loss,
 )
 from ._relaxation import annealed_temperature, relaxed_bernoulli
 from ._utils import (
     INFERENCE_BATCH_SIZE,
     BatchIterator,
+    _length,
+    _take,
     eval_no_grad,
     inference_batches,
 )
@@ -49,15 +52,24 @@ class LookaheadBatchIterator(BatchIterator):
 
     The second batch is the held-out data of the bi-level look-ahead: the
     selector is judged by how the task network, updated on the weighted first
-    batch, does on rows it did not just learn from.
+    batch, does on rows it did not just learn from. With a dict of inputs
+    (``{"X": ..., "counts": ...}``), each is yielded for both batches, the
+    second's under the prefix ``meta_``.
     """
 
     def __iter__(self):
-        n = len(self.X)
+        n = _length(self.X)
         meta_order = torch.randperm(n, generator=self.generator)
         for start, (X, y) in zip(range(0, n, self.batch_size), super().__iter__()):
-            rows = meta_order[start : start + len(X)]
-            yield {"X": X, "meta_X": self.X[rows], "meta_y": self.y[rows]}, y
+            rows = meta_order[start : start + _length(X)]
+            inputs = X if isinstance(X, dict) else {"X": X}
+            meta = _take(self.X, rows)
+            meta = meta if isinstance(meta, dict) else {"X": meta}
+            yield {
+                **inputs,
+                **{f"meta_{key}": value for key, value in meta.items()},
+                "meta_y": self.y[rows],
+            }, y
 
 
 class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
@@ -260,26 +272,27 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         y = to_tensor(y, device=self.device).long()
         self.module_.train()
         self.selector_.train()
+        counts = inputs.get("counts")
         if self.in_warmup:
-            return self._warmup_step(inputs["X"], y)
-        step = self._task_step(inputs["X"], y)
+            return self._warmup_step(inputs["X"], y, counts)
+        step = self._task_step(inputs["X"], y, counts)
         self._selector_step(inputs, y)
         self.game_steps_done_ += 1
         return step
 
-    def _warmup_step(self, X, y):
+    def _warmup_step(self, X, y, counts):
         self.optimizer_.zero_grad()
         logits = self.module_(X)
         per_sample_loss = per_sample_cross_entropy(logits, y)
-        loss = per_sample_loss.mean()
+        loss = row_mean(per_sample_loss, counts)
         loss.backward()
         self.optimizer_.step()
         with torch.no_grad():
             p = torch.sigmoid(self.selector_(self.selector_features(X, y, per_sample_loss)))
-        self._record(task_loss=loss.item(), mean_p=p.mean().item())
+        self._record(task_loss=loss.item(), mean_p=row_mean(p, counts).item())
         return {"loss": loss.detach(), "y_pred": logits.detach()}
 
-    def _task_step(self, X, y):
+    def _task_step(self, X, y, counts):
         self.optimizer_.zero_grad()
         logits = self.module_(X)
         per_sample_loss = per_sample_cross_entropy(logits, y)
@@ -288,16 +301,16 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
             weights = relaxed_bernoulli(
                 self.selector_(features), self.temperature, self.noise_generator_
             )
-        normalised = weights / weights.mean().clamp_min(1e-12)
-        (normalised * per_sample_loss).mean().backward()
+        normalised = weights / row_mean(weights, counts).clamp_min(1e-12)
+        row_mean(normalised * per_sample_loss, counts).backward()
         self.optimizer_.step()
         return {
-            "loss": weighted_task_loss(per_sample_loss.detach(), weights),
+            "loss": weighted_task_loss(per_sample_loss.detach(), weights, counts),
             "y_pred": logits.detach(),
         }
 
     def _selector_step(self, inputs, y):
-        X = inputs["X"]
+        X, counts = inputs["X"], inputs.get("counts")
         by_output_layer = self.objective == "bilevel" and self.lookahead == "output_layer"
         with torch.no_grad():
             if by_output_layer:
@@ -309,14 +322,17 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         logits = self.selector_(self.selector_features(X, y, per_sample_loss))
         p = torch.sigmoid(logits)
         weights = relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
+        # a distinct row weighs in the look-ahead step as all its copies together
+        step_weights = weights if counts is None else weights * counts
         if self.objective == "paper":
-            fidelity = weighted_task_loss(per_sample_loss, weights)
+            fidelity = weighted_task_loss(per_sample_loss, weights, counts)
             loss = paper_selector_loss(
                 fidelity,
                 p,
                 sparsity_weight=self.sparsity_weight,
                 entropy_weight=self.entropy_weight,
                 baseline=self._update_baseline(fidelity.item()),
+                counts=counts,
             )
             surrogate = loss
         else:
@@ -325,28 +341,32 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                     task_logits,
                     features,
                     y,
-                    weights,
+                    step_weights,
                     val_logits,
                     val_features,
                     inputs["meta_y"].long(),
                     lookahead_lr=self.lr,
                     bias=self.output_layer_.bias is not None,
+                    val_counts=inputs.get("meta_counts"),
                 )
             else:
                 fidelity = lookahead_validation_loss(
                     self.module_,
                     X,
                     y,
-                    weights,
+                    step_weights,
                     inputs["meta_X"],
                     inputs["meta_y"].long(),
                     lookahead_lr=self.lr,
+                    val_counts=inputs.get("meta_counts"),
                 )
             regularisation = self.sparsity_weight * budget_penalty(
-                p, self.keep_ratio
-            ) - self.entropy_weight * mean_binary_entropy(p)
+                p, self.keep_ratio, counts
+            ) - self.entropy_weight * mean_binary_entropy(p, counts=counts)
             loss = fidelity + regularisation
-            surrogate = standardised_weight_gradient(fidelity, weights) + regularisation
+            surrogate = (
+                standardised_weight_gradient(fidelity, weights, counts) + regularisation
+            )
         parameters = list(self.selector_.parameters())
         grads = torch.autograd.grad(surrogate, parameters)
         for parameter, grad in zip(parameters, grads):
@@ -356,7 +376,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         self._record(
             task_loss=fidelity.item(),
             selector_loss=loss.item(),
-            mean_p=p.mean().item(),
+            mean_p=row_mean(p, counts).item(),
             tau=self.temperature,
         )
 

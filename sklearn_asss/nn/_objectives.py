@@ -6,18 +6,32 @@ from torch.func import functional_call
 from ._modules import per_sample_cross_entropy
 
 
-def weighted_task_loss(per_sample_loss, weights):
+def row_mean(values, counts=None):
+    """The mean of per-row `values` over the rows of the table they stand for.
+
+    `counts` is how many rows each row of the batch stands for (a distinct
+    row and its copies: ``collapse_duplicates``); None means one each, the
+    plain mean.
+    """
+    if counts is None:
+        return values.mean()
+    return (counts * values).sum() / counts.sum()
+
+
+def weighted_task_loss(per_sample_loss, weights, counts=None):
     """Equation (3): ``L_C = (1/B) sum_i z~_i * CE_i``."""
-    return (weights * per_sample_loss).mean()
+    return row_mean(weights * per_sample_loss, counts)
 
 
-def mean_binary_entropy(p, eps=1e-7):
+def mean_binary_entropy(p, eps=1e-7, counts=None):
     """``H(p)``: the mean binary entropy of the selection probabilities (nats)."""
     p = p.clamp(eps, 1 - eps)
-    return -(p * torch.log(p) + (1 - p) * torch.log(1 - p)).mean()
+    return -row_mean(p * torch.log(p) + (1 - p) * torch.log(1 - p), counts)
 
 
-def paper_selector_loss(task_loss, p, *, sparsity_weight, entropy_weight, baseline=0.0):
+def paper_selector_loss(
+    task_loss, p, *, sparsity_weight, entropy_weight, baseline=0.0, counts=None
+):
     """Equation (4): ``L_G = (L_C - b) + lambda * mean(p) - beta * H(p)``.
 
     ``b`` is the moving-average baseline of ``L_C`` (section 3.4). It is a
@@ -27,8 +41,8 @@ def paper_selector_loss(task_loss, p, *, sparsity_weight, entropy_weight, baseli
     return (
         task_loss
         - baseline
-        + sparsity_weight * p.mean()
-        - entropy_weight * mean_binary_entropy(p)
+        + sparsity_weight * row_mean(p, counts)
+        - entropy_weight * mean_binary_entropy(p, counts=counts)
     )
 
 
@@ -37,14 +51,16 @@ def expected_error(logits, y):
     return 1.0 - torch.softmax(logits, dim=1).gather(1, y.unsqueeze(1)).squeeze(1)
 
 
-def lookahead_validation_loss(module, X, y, weights, X_val, y_val, *, lookahead_lr):
+def lookahead_validation_loss(
+    module, X, y, weights, X_val, y_val, *, lookahead_lr, val_counts=None
+):
     """The bi-level objective of equation (1), one inner step deep.
 
     Takes one SGD step of the task network on the batch weighted by the
     relaxed selection ``weights`` (normalised to sum to one, as in
     learning-to-reweight), keeping the graph, and returns the mean
     :func:`expected_error` of the updated network on an independent batch
-    ``(X_val, y_val)``. Its gradient with respect to the weights is, to first
+    ``(X_val, y_val)`` (its rows weighted by `val_counts`, when given). Its gradient with respect to the weights is, to first
     order, ``-lookahead_lr * <grad CE_i, grad L_val>``: a row gains weight
     when learning from it lowers the error on other rows, and loses weight
     when it pulls the model against them (a mislabeled row does). The
@@ -59,11 +75,22 @@ def lookahead_validation_loss(module, X, y, weights, X_val, y_val, *, lookahead_
         name: value - lookahead_lr * grad
         for (name, value), grad in zip(params.items(), grads)
     }
-    return expected_error(functional_call(module, updated, (X_val,)), y_val).mean()
+    val_errors = expected_error(functional_call(module, updated, (X_val,)), y_val)
+    return row_mean(val_errors, val_counts)
 
 
 def output_layer_lookahead_loss(
-    logits, features, y, weights, val_logits, val_features, y_val, *, lookahead_lr, bias=True
+    logits,
+    features,
+    y,
+    weights,
+    val_logits,
+    val_features,
+    y_val,
+    *,
+    lookahead_lr,
+    bias=True,
+    val_counts=None,
 ):
     """:func:`lookahead_validation_loss` with the inner step on the output layer only.
 
@@ -93,6 +120,8 @@ def output_layer_lookahead_loss(
         Step of the inner SGD update.
     bias : bool, default=True
         Whether the output layer has a bias.
+    val_counts : Tensor of shape (n_val_rows,), default=None
+        How many rows each validation row stands for (None: one each).
     """
     residuals = torch.softmax(logits, dim=1)
     residuals = residuals - torch.nn.functional.one_hot(y, residuals.shape[1]).to(logits.dtype)
@@ -101,10 +130,10 @@ def output_layer_lookahead_loss(
     shift = val_features @ (features.T @ step)
     if bias:
         shift = shift + step.sum(dim=0)
-    return expected_error(val_logits - lookahead_lr * shift, y_val).mean()
+    return row_mean(expected_error(val_logits - lookahead_lr * shift, y_val), val_counts)
 
 
-def standardised_weight_gradient(loss, weights):
+def standardised_weight_gradient(loss, weights, counts=None):
     """A surrogate whose gradient through `weights` is ``dloss/dweights``, standardised.
 
     The look-ahead gradient ``dL_val/dz_i`` is tiny and its scale drifts as
@@ -112,14 +141,29 @@ def standardised_weight_gradient(loss, weights):
     unit variance keeps only what it says about the *ranking* of the rows
     (which rows should rise, which fall), in units that are stable over
     training; the level of ``p`` is left to the budget term alone.
+
+    With `counts` (a distinct row standing for its copies, its weight in
+    `loss` being ``counts * weights``), the gradient is taken per copy and
+    standardised over the copies, and each row's term counts as its copies':
+    the surrogate the batch of all the copies would give.
     """
     (grad,) = torch.autograd.grad(loss, weights, retain_graph=True)
+    if counts is not None:
+        return _standardised_gradient_of_copies(grad / counts, weights, counts)
     # a batch of one row ranks nothing (and torch's std of a single value is NaN)
     spread = grad.std() if grad.numel() > 1 else grad.new_ones(())
     grad = (grad - grad.mean()) / spread.clamp_min(1e-12)
     return (weights * grad.detach()).mean()
 
 
-def budget_penalty(p, keep_ratio):
+def _standardised_gradient_of_copies(grad, weights, counts):
+    mean = row_mean(grad, counts)
+    n_copies = counts.sum()
+    variance = row_mean((grad - mean) ** 2, counts) * n_copies / (n_copies - 1).clamp_min(1)
+    grad = (grad - mean) / variance.sqrt().clamp_min(1e-12)
+    return row_mean(weights * grad.detach(), counts)
+
+
+def budget_penalty(p, keep_ratio, counts=None):
     """``(mean(p) - keep_ratio)^2``: holds the mean selection probability at the budget."""
-    return (p.mean() - keep_ratio) ** 2
+    return (row_mean(p, counts) - keep_ratio) ** 2

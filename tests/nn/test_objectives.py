@@ -12,6 +12,7 @@ from sklearn_asss.nn._objectives import (
     mean_binary_entropy,
     output_layer_lookahead_loss,
     paper_selector_loss,
+    row_mean,
     standardised_weight_gradient,
     weighted_task_loss,
 )
@@ -159,3 +160,47 @@ def test_output_layer_lookahead_pushes_mislabeled_rows_down():
     )  # fmt: skip
     (grad,) = torch.autograd.grad(loss, weights)
     assert grad[flipped[train]].mean() > grad[~flipped[train]].mean()
+
+
+def test_a_row_with_counts_weighs_as_its_copies():
+    # distinct rows with counts against the batch that holds every copy
+    torch.manual_seed(0)
+    body = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU())
+    head = torch.nn.Linear(8, 3)
+    X, y, counts = torch.randn(20, 5), torch.randint(0, 3, (20,)), torch.randint(1, 6, (20,))
+    X_val, y_val, val_counts = torch.randn(15, 5), torch.randint(0, 3, (15,)), torch.randint(1, 4, (15,))
+    distinct_weights = torch.rand(20, requires_grad=True)
+    copy_weights = distinct_weights.detach().repeat_interleave(counts).requires_grad_()
+    with torch.no_grad():
+        features, val_features = body(X), body(X_val)
+        logits, val_logits = head(features), head(val_features)
+
+    def judged(rows, val_rows, step_weights, val_weights):
+        return output_layer_lookahead_loss(
+            logits[rows], features[rows], y[rows], step_weights, val_logits[val_rows],
+            val_features[val_rows], y_val[val_rows], lookahead_lr=0.5, val_counts=val_weights,
+        )  # fmt: skip
+
+    float_counts, float_val_counts = counts.float(), val_counts.float()
+    everything, every_val = torch.arange(20), torch.arange(15)
+    on_distinct = judged(everything, every_val, distinct_weights * float_counts, float_val_counts)
+    copies, val_copies = everything.repeat_interleave(counts), every_val.repeat_interleave(val_counts)
+    on_copies = judged(copies, val_copies, copy_weights, None)
+    assert on_distinct.item() == pytest.approx(on_copies.item(), rel=1e-5)
+    # the selector's surrogate: each distinct row gets the summed push of its copies
+    surrogate = standardised_weight_gradient(on_distinct, distinct_weights, float_counts)
+    (grad,) = torch.autograd.grad(surrogate, distinct_weights)
+    copy_surrogate = standardised_weight_gradient(on_copies, copy_weights)
+    (copy_grad,) = torch.autograd.grad(copy_surrogate, copy_weights)
+    summed = torch.zeros(20).index_add_(0, copies, copy_grad)
+    torch.testing.assert_close(grad, summed, rtol=1e-4, atol=1e-7)
+    # and the means of the regularisers
+    p = torch.rand(20)
+    expanded = p.repeat_interleave(counts)
+    assert row_mean(p, float_counts).item() == pytest.approx(expanded.mean().item(), rel=1e-6)
+    assert budget_penalty(p, 0.3, float_counts).item() == pytest.approx(
+        budget_penalty(expanded, 0.3).item(), rel=1e-5
+    )
+    assert mean_binary_entropy(p, counts=float_counts).item() == pytest.approx(
+        mean_binary_entropy(expanded).item(), rel=1e-5
+    )
