@@ -26,6 +26,10 @@ _TAIL = 3.0
 _GAME_STEPS = 300
 # the game sample keeps at least this many rows of every class (all of a smaller class)
 _MIN_GAME_ROWS_PER_CLASS = 100
+# collapse_duplicates: a game row stands for at most this many copies of a (row, label) pair;
+# a pair with more is split into several game rows. One game row carrying all of a pair's
+# thousands of copies would get one clipped selector step an epoch instead of thousands.
+_MAX_COPIES_PER_GAME_ROW = 16
 # lookahead="auto": the output-layer look-ahead from this many game rows, the full one below
 _OUTPUT_LAYER_MIN_ROWS = 20_000
 #: ``rank_by`` values: the per-row score the retrieval draws by
@@ -189,8 +193,10 @@ default="selection_probability"
         batch, :math:`\overline{{p}}`), instead of on every copy. An epoch
         then costs one step per ``batch_size`` distinct rows: on the kddcup
         10% file, where 70% of the rows repeat another, about a third of
-        the rows. A game sample without repeated rows plays the same game
-        either way.
+        the rows. A pair with more than 16 copies plays as several rows of
+        at most 16, so that a row repeated thousands of times still weighs
+        in many steps of an epoch, as its copies do, instead of one. A game
+        sample without repeated rows plays the same game either way.
 
     warmup_epochs : int, default=2
         Epochs of plain training of the task network before the game.
@@ -423,8 +429,10 @@ default="features+label+loss"
         if self.collapse_duplicates:
             first, inverse = _distinct_labelled_rows(X[rows], y_encoded[rows])
             if len(first) < len(rows):
-                counts = torch.as_tensor(np.bincount(inverse), dtype=torch.float32)
-                rows = rows[first]
+                rows, counts = _split_copies(
+                    rows[first], np.bincount(inverse), _MAX_COPIES_PER_GAME_ROW
+                )
+                counts = torch.as_tensor(counts, dtype=torch.float32)
                 X_rows = {"X": X_std[rows], "counts": counts}
                 return X_rows, torch.as_tensor(y_encoded[rows], dtype=torch.long)
         if len(rows) == len(X):
@@ -631,6 +639,16 @@ def _distinct_labelled_rows(X, y_encoded):
     pair = row_of.astype(np.int64) * n_classes + y_encoded
     _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
     return first, inverse.ravel()
+
+
+def _split_copies(rows, counts, max_copies):
+    """Each row as ``ceil(count / max_copies)`` rows sharing its count as evenly as can be."""
+    parts = -(-counts // max_copies)
+    split_rows = np.repeat(rows, parts)
+    split_counts = np.repeat(counts // parts, parts)
+    rank_in_row = np.arange(len(split_rows)) - np.repeat(np.cumsum(parts) - parts, parts)
+    split_counts += rank_in_row < np.repeat(counts % parts, parts)
+    return split_rows, split_counts
 
 
 def _compress_tails(Z):

@@ -172,3 +172,17 @@ def test_collapse_duplicates_plays_on_the_distinct_rows_weighted_by_their_copies
     )
     every_copy = ASSSSampler(**{**settings, "collapse_duplicates": False}, **QUICK)
     assert len(every_copy.fit(X_copies, y_copies).history_[-1, "batches"]) == 18
+
+
+def test_a_pair_with_many_copies_plays_as_several_rows_of_at_most_sixteen():
+    from sklearn_asss._asss import _split_copies
+
+    rows, counts = _split_copies(np.array([7, 3, 9]), np.array([40, 1, 16]), 16)
+    np.testing.assert_array_equal(rows, [7, 7, 7, 3, 9])
+    np.testing.assert_array_equal(counts, [14, 13, 13, 1, 16])
+    X = np.r_[np.zeros((100, 2)), np.random.RandomState(0).normal(size=(50, 2))]
+    y = np.r_[np.zeros(100, int), np.arange(50) % 2]
+    sampler = ASSSSampler(max_epochs=1, batch_size=8, collapse_duplicates=True, random_state=0)
+    sampler.fit(X, y)
+    # 50 rows seen once, and the 100 copies of a zero row as 7 game rows: 57 rows, 8 batches
+    assert len(sampler.history_[-1, "batches"]) == 8
