@@ -402,9 +402,9 @@ default="features+label+loss"
         n_game_rows = len(y_game)
         n_epochs = self._game_epochs(n_game_rows)
         lookahead = self._lookahead(n_game_rows)
-        distinct = f" ({n_game_rows:,} distinct)" if isinstance(X_game, dict) else ""
+        collapsed = f" as {n_game_rows:,} distinct" if isinstance(X_game, dict) else ""
         self._say(
-            f"game on {len(self.game_indices_):,} of {len(X):,} rows{distinct}: "
+            f"game on {len(self.game_indices_):,} of {len(X):,} rows{collapsed}: "
             f"{self.warmup_epochs} warm-up and {n_epochs} game epochs of "
             f"{-(-n_game_rows // self.batch_size)} steps, "
             f"{lookahead} look-ahead"

@@ -164,7 +164,7 @@ def test_collapse_duplicates_plays_on_the_distinct_rows_weighted_by_their_copies
     settings = dict(max_epochs=2, batch_size=500, collapse_duplicates=True, random_state=0)
     once = ASSSSampler(**settings, **QUICK).fit(X, y)
     thrice = ASSSSampler(verbose=1, **settings, **QUICK).fit(X_copies, y_copies)
-    assert "game on 9,000 of 9,000 rows (3,000 distinct)" in capsys.readouterr().out
+    assert "game on 9,000 of 9,000 rows as 3,000 distinct" in capsys.readouterr().out
     assert len(thrice.history_[-1, "batches"]) == 6  # 3,000 distinct rows in batches of 500
     # each row weighs as its three copies: the game of the table without them
     np.testing.assert_allclose(
