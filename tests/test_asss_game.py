@@ -161,7 +161,7 @@ def test_collapse_duplicates_plays_on_the_distinct_rows_weighted_by_their_copies
 ):
     X, y = imbalanced
     X_copies, y_copies = np.repeat(X, 3, axis=0), np.repeat(y, 3)
-    settings = dict(max_epochs=2, batch_size=500, collapse_duplicates=True, random_state=0)
+    settings = dict(max_epochs=2, batch_size=500, random_state=0)
     once = ASSSSampler(**settings, **QUICK).fit(X, y)
     thrice = ASSSSampler(verbose=1, **settings, **QUICK).fit(X_copies, y_copies)
     assert "game on 9,000 of 9,000 rows as 3,000 distinct" in capsys.readouterr().out
@@ -182,7 +182,7 @@ def test_a_pair_with_many_copies_plays_as_several_rows_of_at_most_sixteen():
     np.testing.assert_array_equal(counts, [14, 13, 13, 1, 16])
     X = np.r_[np.zeros((100, 2)), np.random.RandomState(0).normal(size=(50, 2))]
     y = np.r_[np.zeros(100, int), np.arange(50) % 2]
-    sampler = ASSSSampler(max_epochs=1, batch_size=8, collapse_duplicates=True, random_state=0)
+    sampler = ASSSSampler(max_epochs=1, batch_size=8, random_state=0)
     sampler.fit(X, y)
     # 50 rows seen once, and the 100 copies of a zero row as 7 game rows: 57 rows, 8 batches
     assert len(sampler.history_[-1, "batches"]) == 8
