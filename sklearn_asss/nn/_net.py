@@ -16,8 +16,8 @@ from ._objectives import (
     mean_binary_entropy,
     output_layer_lookahead_loss,
     paper_selector_loss,
-    standardised_weight_gradient,
     row_mean,
+    standardised_weight_gradient,
     weighted_task_loss,
 )
 from ._relaxation import annealed_temperature, relaxed_bernoulli
@@ -105,6 +105,12 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
     C's own step uses the self-normalised weights ``z~ / mean(z~)``: the
     direction of equation (3)'s gradient with its scale held fixed, so that C
     keeps learning even when the selector's probabilities collapse.
+
+    ``fit`` takes the rows as a tensor, or as a dict ``{"X": rows, "counts":
+    copies}`` in which each row stands for ``counts`` copies of itself (a
+    float tensor): every mean of the game (both losses, the look-ahead's
+    step and judging batch, ``mean(p)``) then weighs a row by its copies, as
+    the batch of all the copies would (``ASSSSampler(collapse_duplicates=True)``).
 
     Parameters
     ----------
