@@ -7,19 +7,30 @@ It lives in the experiment layer, not in the package's API.
 
 import copy
 import inspect
+from numbers import Real
 
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from sklearn.utils._param_validation import StrOptions
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import ASSSSampler
 from .._asss import _distinct_labelled_rows, _label_confidence
+from .._selection import _clusters_per_class, select_sample_in_clusters
+from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
 from ..nn._utils import eval_no_grad, inference_batches
 
 #: ``ablation`` values: the score the retrieval draws by instead of ``p``.
-ABLATIONS = ("selector", "constant", "final_confidence", "warmup_confidence", "mean_confidence")
+ABLATIONS = (
+    "selector",
+    "constant",
+    "final_confidence",
+    "warmup_confidence",
+    "mean_confidence",
+    "crossfit_confidence",
+)
 # the ablations scored by the task network as it was at the end of earlier epochs
 _BY_EPOCH_STATES = ("warmup_confidence", "mean_confidence")
 
@@ -42,7 +53,17 @@ class ScoreAblationASSS(ASSSSampler):
         trained model; and
         ``"mean_confidence"`` by that probability averaged over the task
         network's states at the end of every epoch, warm-up and game (the
-        "confidence" of dataset cartography, Swayamdipta et al. 2020).
+        "confidence" of dataset cartography, Swayamdipta et al. 2020);
+        ``"crossfit_confidence"`` by the probability of each row's label
+        given by a plain task network (no selector) trained as many epochs
+        as the warm-up and the game on the other half of the rows (two
+        stratified halves): an out-of-sample loss score, as confident
+        learning (cleanlab) uses, where the others are in-sample.
+    suspect_ratio : float or None, default=None
+        ``selection="clustered"`` only: a cluster whose mean score is below
+        this share of its class's mean score has its share of the class
+        budget cut in proportion (:func:`~sklearn_asss._selection.cluster_quotas`);
+        None keeps the package's 0.1.
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -50,11 +71,22 @@ class ScoreAblationASSS(ASSSSampler):
     _parameter_constraints: dict = {
         **ASSSSampler._parameter_constraints,
         "ablation": [StrOptions(set(ABLATIONS))],
+        "suspect_ratio": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def __init__(self, *, ablation="constant", **params):
+    def __init__(self, *, ablation="constant", suspect_ratio=None, **params):
         super().__init__(**params)
         self.ablation = ablation
+        self.suspect_ratio = suspect_ratio
+
+    def _retrieve(self, X_std, scores, y_encoded, budgets, random_state):
+        if self.suspect_ratio is None or self.selection != "clustered":
+            return super()._retrieve(X_std, scores, y_encoded, budgets, random_state)
+        # select_subset's clustered path, with the suspect ratio set
+        clusters = _clusters_per_class(X_std.numpy(), y_encoded, budgets, random_state)
+        return select_sample_in_clusters(
+            scores, y_encoded, clusters, budgets, random_state, suspect_ratio=self.suspect_ratio
+        )
 
     def _build_net(self, *args, **kwargs):
         net = super()._build_net(*args, **kwargs)
@@ -66,6 +98,8 @@ class ScoreAblationASSS(ASSSSampler):
 
     def _score_every_row(self, X, X_std, y_encoded):
         p = super()._score_every_row(X, X_std, y_encoded)
+        if self.ablation == "crossfit_confidence":
+            self.ablation_scores_ = self._crossfit_label_confidence(X_std, y_encoded)
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
@@ -80,9 +114,26 @@ class ScoreAblationASSS(ASSSSampler):
             return np.ones_like(p)
         if self.ablation == "final_confidence":
             return _label_confidence(task_losses)
-        if self.ablation in _BY_EPOCH_STATES:
+        if self.ablation in (*_BY_EPOCH_STATES, "crossfit_confidence"):
             return self.ablation_scores_
         return super()._ranking(p, task_losses)
+
+    def _crossfit_label_confidence(self, X_std, y_encoded):
+        """Each row's label probability from a plain network trained on the other half."""
+        n_classes = len(self.classes_)
+        halves = StratifiedKFold(2, shuffle=True, random_state=self.net_.seed)
+        confidence = np.empty(len(y_encoded))
+        X_rows = X_std.numpy()
+        for seed, (train, held_out) in enumerate(halves.split(X_rows, y_encoded)):
+            net = fit_task_classifier(
+                X_rows[train], y_encoded[train], n_classes, seed=self.net_.seed + seed,
+                hidden_layer_sizes=self.hidden_layer_sizes, batch_size=self.batch_size,
+                lr=self.task_lr, device=self.device,
+                max_epochs=self.warmup_epochs + self.net_.max_epochs,
+            )  # fmt: skip
+            probabilities = net.predict_proba(X_rows[held_out])
+            confidence[held_out] = probabilities[np.arange(len(held_out)), y_encoded[held_out]]
+        return confidence
 
 
 class _EpochStates(Callback):
@@ -120,8 +171,8 @@ def _mean_label_confidence(module, states, X, X_std, y_encoded, device):
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    own = inspect.signature(init).parameters["ablation"]
-    init.__signature__ = inspect.Signature([*parent, own])
+    own = [inspect.signature(init).parameters[name] for name in ("ablation", "suspect_ratio")]
+    init.__signature__ = inspect.Signature([*parent, *own])
     return init
 
 
