@@ -15,6 +15,7 @@ from sklearn_asss import ASSSSampler
 from sklearn_asss.benchmark import Study
 from sklearn_asss.benchmark._ablation import ScoreAblationASSS
 from sklearn_asss.benchmark._methods import METHODS, study_methods
+from sklearn_asss.nn import fit_task_classifier
 
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=64, hidden_layer_sizes=(16,),
              selector_hidden_layer_sizes=(8, 8), min_samples_per_class=5)  # fmt: skip
@@ -87,12 +88,50 @@ def test_warmup_confidence_needs_a_warm_up(data):
         ScoreAblationASSS(ablation="warmup_confidence", **{**QUICK, "warmup_epochs": 0}).fit(X, y)
 
 
+def test_crossfit_confidence_is_out_of_sample():
+    # random labels: the network trained on the rows it scores believes them (its
+    # in-sample confidence), one trained on the other half does not (chance, 1/3)
+    X, _ = make_classification(n_samples=150, n_features=20, random_state=0)
+    y = np.random.RandomState(0).randint(0, 3, len(X))
+    settings = dict(keep_ratio=0.3, random_state=0, max_epochs=40, warmup_epochs=10,
+                    hidden_layer_sizes=(64, 64), batch_size=16, min_samples_per_class=5)  # fmt: skip
+    crossfit = ScoreAblationASSS(ablation="crossfit_confidence", **settings).fit(X, y)
+    X_std = crossfit._standardise(X).numpy()
+    plain = fit_task_classifier(X_std, y, 3, max_epochs=50, hidden_layer_sizes=(64, 64),
+                                batch_size=16)  # fmt: skip
+    in_sample = plain.predict_proba(X_std)[np.arange(len(y)), y]
+    assert in_sample.mean() > 0.8
+    assert crossfit.ablation_scores_.shape == (len(X),)
+    assert abs(crossfit.ablation_scores_.mean() - 1 / 3) < 0.1
+
+
+def _noisy_labels(n_samples, noise, seed):
+    X, y = make_classification(n_samples=n_samples, n_features=8, n_informative=5,
+                               n_classes=3, random_state=seed)  # fmt: skip
+    rng = np.random.RandomState(seed)
+    flipped = rng.uniform(size=len(y)) < noise
+    y_noisy = np.where(flipped, (y + rng.randint(1, 3, len(y))) % 3, y)
+    return X, y_noisy, flipped
+
+
+def test_suspect_ratio_cuts_the_clusters_the_score_rejects():
+    X, y, flipped = _noisy_labels(3000, 0.2, seed=0)
+    settings = dict(ablation="final_confidence", keep_ratio=0.3, random_state=0)
+    default = ScoreAblationASSS(**settings).fit(X, y)
+    same = ScoreAblationASSS(suspect_ratio=0.1, **settings).fit(X, y)
+    np.testing.assert_array_equal(same.sample_indices_, default.sample_indices_)
+    strict = ScoreAblationASSS(suspect_ratio=1.0, **settings).fit(X, y)
+    np.testing.assert_array_equal(np.bincount(y[strict.sample_indices_]),
+                                  np.bincount(y[default.sample_indices_]))  # fmt: skip
+    assert flipped[strict.sample_indices_].mean() < flipped[default.sample_indices_].mean() - 0.05
+
+
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.1, max_epochs=3)
     params = clone(sampler).get_params()
     assert params["ablation"] == "final_confidence"
     assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
-    assert set(params) == set(ASSSSampler().get_params()) | {"ablation"}
+    assert set(params) == set(ASSSSampler().get_params()) | {"ablation", "suspect_ratio"}
 
 
 def test_unknown_ablation_is_a_clear_error(data):
