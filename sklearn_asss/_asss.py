@@ -401,7 +401,9 @@ default="features+label+loss"
         X_std = self._standardise(X)
         self.game_indices_ = _game_sample(y_encoded, self.max_game_samples, random_state)
         seed = draw_seed(random_state)
-        X_game, y_game = self._game_data(X, X_std, y_encoded)
+        # the distinct (row, label) pairs, found once for the game and the scoring pass
+        pairs = _distinct_labelled_rows(X, y_encoded)
+        X_game, y_game = self._game_data(X, X_std, y_encoded, pairs)
         n_game_rows = len(y_game)
         n_epochs = self._game_epochs(n_game_rows)
         lookahead = self._lookahead(n_game_rows)
@@ -418,19 +420,23 @@ default="features+label+loss"
         self.history_ = self.net_.history_
         if self.objective == "paper":
             self.net_.check_collapse(_COLLAPSE_THRESHOLD)
-        self.selection_scores_ = self._score_every_row(X, X_std, y_encoded)
+        self.selection_scores_ = self._score_every_row(X_std, y_encoded, pairs)
         scores = self._ranking(self.selection_scores_, self.task_losses_)
         return self._retrieve(X_std, scores, y_encoded, budgets, random_state)
 
-    def _game_data(self, X, X_std, y_encoded):
+    def _game_data(self, X, X_std, y_encoded, pairs):
         """What the warm-up and the game train on: the game sample's rows and labels.
 
         With ``collapse_duplicates``, its distinct (row, label) pairs instead,
-        as ``{"X": rows, "counts": copies}`` (the net weighs each by its copies).
+        as ``{"X": rows, "counts": copies}`` (the net weighs each by its copies);
+        `pairs` (:func:`_distinct_labelled_rows` of every row) are those of a
+        game on every row.
         """
         rows = self.game_indices_
         if self.collapse_duplicates:
-            first, inverse = _distinct_labelled_rows(X[rows], y_encoded[rows])
+            if len(rows) < len(X):
+                pairs = _distinct_labelled_rows(X[rows], y_encoded[rows])
+            first, inverse = pairs
             if len(first) < len(rows):
                 rows, counts = _split_copies(
                     rows[first], np.bincount(inverse), _MAX_COPIES_PER_GAME_ROW
@@ -453,16 +459,16 @@ default="features+label+loss"
         steps_per_epoch = -(-n_game_rows // self.batch_size)
         return -(-_GAME_STEPS // steps_per_epoch)
 
-    def _score_every_row(self, X, X_std, y_encoded):
+    def _score_every_row(self, X_std, y_encoded, pairs):
         """``p`` of every row (and ``task_losses_``), once per distinct (row, label), batched."""
         start = time.perf_counter()
-        first, inverse = _distinct_labelled_rows(X, y_encoded)
+        first, inverse = pairs
         rows = torch.as_tensor(first)
         y_first = torch.as_tensor(y_encoded[first], dtype=torch.long)
         p, losses = self.net_.probabilities_and_losses(X_std[rows], y_first)
         p, self.task_losses_ = p[inverse], losses[inverse]
         self._say(
-            f"scored {len(X):,} rows ({len(first):,} distinct) in "
+            f"scored {len(X_std):,} rows ({len(first):,} distinct) in "
             f"{time.perf_counter() - start:.1f}s"
         )
         return p

@@ -11,12 +11,12 @@ from numbers import Real
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Callback
 
 from .. import ASSSSampler
-from .._asss import _distinct_labelled_rows, _label_confidence
+from .._asss import _label_confidence
 from .._selection import _clusters_per_class, select_sample_in_clusters
 from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
@@ -33,6 +33,8 @@ ABLATIONS = (
 )
 # the ablations scored by the task network as it was at the end of earlier epochs
 _BY_EPOCH_STATES = ("warmup_confidence", "mean_confidence")
+# the ablations whose scores are computed after the game and kept in ``ablation_scores_``
+_SCORED_APART = (*_BY_EPOCH_STATES, "crossfit_confidence")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -96,8 +98,8 @@ class ScoreAblationASSS(ASSSSampler):
             net.set_params(callbacks=[*net.callbacks, ("epoch_states", _EpochStates())])
         return net
 
-    def _score_every_row(self, X, X_std, y_encoded):
-        p = super()._score_every_row(X, X_std, y_encoded)
+    def _score_every_row(self, X_std, y_encoded, pairs):
+        p = super()._score_every_row(X_std, y_encoded, pairs)
         if self.ablation == "crossfit_confidence":
             self.ablation_scores_ = self._crossfit_label_confidence(X_std, y_encoded)
         if self.ablation in _BY_EPOCH_STATES:
@@ -105,7 +107,7 @@ class ScoreAblationASSS(ASSSSampler):
             if self.ablation == "warmup_confidence":
                 states = states[self.warmup_epochs - 1 : self.warmup_epochs]
             self.ablation_scores_ = _mean_label_confidence(
-                self.net_.module_, states, X, X_std, y_encoded, self.net_.device
+                self.net_.module_, states, X_std, y_encoded, pairs, self.net_.device
             )
         return p
 
@@ -114,7 +116,7 @@ class ScoreAblationASSS(ASSSSampler):
             return np.ones_like(p)
         if self.ablation == "final_confidence":
             return _label_confidence(task_losses)
-        if self.ablation in (*_BY_EPOCH_STATES, "crossfit_confidence"):
+        if self.ablation in _SCORED_APART:
             return self.ablation_scores_
         return super()._ranking(p, task_losses)
 
@@ -151,9 +153,12 @@ class _EpochStates(Callback):
         return states
 
 
-def _mean_label_confidence(module, states, X, X_std, y_encoded, device):
-    """Mean over `states` (weights of `module`) of each row's probability of its label."""
-    first, inverse = _distinct_labelled_rows(X, y_encoded)
+def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
+    """Mean over `states` (weights of `module`) of each row's probability of its label.
+
+    Each distinct (row, label) pair (`pairs`: first index and each row's pair) is scored once.
+    """
+    first, inverse = pairs
     X_first, y_first = X_std[torch.as_tensor(first)], y_encoded[first]
     module = copy.deepcopy(module)
     total = np.zeros(len(first))

@@ -62,11 +62,9 @@ class LookaheadBatchIterator(BatchIterator):
         meta_order = torch.randperm(n, generator=self.generator)
         for start, (X, y) in zip(range(0, n, self.batch_size), super().__iter__()):
             rows = meta_order[start : start + _length(X)]
-            inputs = X if isinstance(X, dict) else {"X": X}
-            meta = _take(self.X, rows)
-            meta = meta if isinstance(meta, dict) else {"X": meta}
+            meta = _named_inputs(_take(self.X, rows))
             yield {
-                **inputs,
+                **_named_inputs(X),
                 **{f"meta_{key}": value for key, value in meta.items()},
                 "meta_y": self.y[rows],
             }, y
@@ -273,7 +271,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
 
     def train_step(self, batch, **fit_params):
         Xi, y = unpack_data(batch)
-        inputs = Xi if isinstance(Xi, dict) else {"X": Xi}
+        inputs = _named_inputs(Xi)
         inputs = {key: to_tensor(value, device=self.device) for key, value in inputs.items()}
         y = to_tensor(y, device=self.device).long()
         self.module_.train()
@@ -457,6 +455,11 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 SelectionCollapseWarning,
                 stacklevel=2,
             )
+
+
+def _named_inputs(data):
+    """A batch's inputs as a dict: a dict as it is, a tensor of rows as ``{"X": rows}``."""
+    return data if isinstance(data, dict) else {"X": data}
 
 
 def _output_layer(module):

@@ -60,8 +60,9 @@ def lookahead_validation_loss(
     relaxed selection ``weights`` (normalised to sum to one, as in
     learning-to-reweight), keeping the graph, and returns the mean
     :func:`expected_error` of the updated network on an independent batch
-    ``(X_val, y_val)`` (its rows weighted by `val_counts`, when given). Its gradient with respect to the weights is, to first
-    order, ``-lookahead_lr * <grad CE_i, grad L_val>``: a row gains weight
+    ``(X_val, y_val)`` (its rows weighted by `val_counts`, when given). Its
+    gradient with respect to the weights is, to first order,
+    ``-lookahead_lr * <grad CE_i, grad L_val>``: a row gains weight
     when learning from it lowers the error on other rows, and loses weight
     when it pulls the model against them (a mislabeled row does). The
     expected error is bounded, so the mislabeled rows of the independent
