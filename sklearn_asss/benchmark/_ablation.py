@@ -17,7 +17,7 @@ from skorch.callbacks import Callback
 
 from .. import ASSSSampler
 from .._asss import _label_confidence
-from .._selection import _clusters_per_class, select_sample_in_clusters
+from .._selection import _clusters_per_class, select_sample, select_sample_in_clusters
 from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
 from ..nn._utils import eval_no_grad, inference_batches
@@ -35,6 +35,8 @@ ABLATIONS = (
 _BY_EPOCH_STATES = ("warmup_confidence", "mean_confidence")
 # the ablations whose scores are computed after the game and kept in ``ablation_scores_``
 _SCORED_APART = (*_BY_EPOCH_STATES, "crossfit_confidence")
+#: ``label_filter`` values: whose class probabilities flag the rows drawn last
+LABEL_FILTERS = ("final", "crossfit")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -66,6 +68,16 @@ class ScoreAblationASSS(ASSSSampler):
         this share of its class's mean score has its share of the class
         budget cut in proportion (:func:`~sklearn_asss._selection.cluster_quotas`);
         None keeps the package's 0.1.
+    label_filter : {"final", "crossfit"} or None, default=None
+        Draw first from the rows whose label is not flagged by confident
+        learning (:func:`confident_learning_suspects`), as cleanlab + random
+        does: each class budget is filled by the retrieval from its
+        unflagged rows, and from its flagged rows (by score) only when too
+        few are left. The class probabilities are the game's final task
+        network's (``"final"``, in-sample, no extra cost) or those of
+        ``"crossfit_confidence"``'s two plain networks (``"crossfit"``,
+        out-of-sample). None: no filter. The flags are kept in
+        ``label_suspects_``.
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -74,14 +86,33 @@ class ScoreAblationASSS(ASSSSampler):
         **ASSSSampler._parameter_constraints,
         "ablation": [StrOptions(set(ABLATIONS))],
         "suspect_ratio": [Interval(Real, 0, None, closed="neither"), None],
+        "label_filter": [StrOptions(set(LABEL_FILTERS)), None],
     }
 
-    def __init__(self, *, ablation="constant", suspect_ratio=None, **params):
+    def __init__(self, *, ablation="constant", suspect_ratio=None, label_filter=None, **params):
         super().__init__(**params)
         self.ablation = ablation
         self.suspect_ratio = suspect_ratio
+        self.label_filter = label_filter
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state):
+        if self.label_filter is None:
+            return self._retrieve_all(X_std, scores, y_encoded, budgets, random_state)
+        trusted = np.flatnonzero(~self.label_suspects_)
+        suspects = np.flatnonzero(self.label_suspects_)
+        trusted_budgets = np.minimum(budgets, np.bincount(y_encoded[trusted], minlength=len(budgets)))
+        kept = trusted[
+            self._retrieve_all(
+                X_std[torch.as_tensor(trusted)], scores[trusted], y_encoded[trusted],
+                trusted_budgets, random_state,
+            )
+        ]  # fmt: skip
+        rest = select_sample(
+            scores[suspects], y_encoded[suspects], budgets - trusted_budgets, random_state
+        )
+        return np.sort(np.concatenate([kept, suspects[rest]]))
+
+    def _retrieve_all(self, X_std, scores, y_encoded, budgets, random_state):
         if self.suspect_ratio is None or self.selection != "clustered":
             return super()._retrieve(X_std, scores, y_encoded, budgets, random_state)
         # select_subset's clustered path, with the suspect ratio set
@@ -100,8 +131,18 @@ class ScoreAblationASSS(ASSSSampler):
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         p = super()._score_every_row(X_std, y_encoded, pairs)
+        crossfit = None
+        if self.label_filter == "crossfit" or self.ablation == "crossfit_confidence":
+            crossfit = self._crossfit_probabilities(X_std, y_encoded)
         if self.ablation == "crossfit_confidence":
-            self.ablation_scores_ = self._crossfit_label_confidence(X_std, y_encoded)
+            self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
+        if self.label_filter is not None:
+            probabilities = crossfit
+            if self.label_filter == "final":
+                probabilities = _class_probabilities(
+                    self.net_.module_, X_std, pairs, self.net_.device
+                )
+            self.label_suspects_ = confident_learning_suspects(probabilities, y_encoded)
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
@@ -120,11 +161,11 @@ class ScoreAblationASSS(ASSSSampler):
             return self.ablation_scores_
         return super()._ranking(p, task_losses)
 
-    def _crossfit_label_confidence(self, X_std, y_encoded):
-        """Each row's label probability from a plain network trained on the other half."""
+    def _crossfit_probabilities(self, X_std, y_encoded):
+        """Each row's class probabilities from a plain network trained on the other half."""
         n_classes = len(self.classes_)
         halves = StratifiedKFold(2, shuffle=True, random_state=self.net_.seed)
-        confidence = np.empty(len(y_encoded))
+        probabilities = np.empty((len(y_encoded), n_classes))
         X_rows = X_std.numpy()
         for seed, (train, held_out) in enumerate(halves.split(X_rows, y_encoded)):
             net = fit_task_classifier(
@@ -133,9 +174,8 @@ class ScoreAblationASSS(ASSSSampler):
                 lr=self.task_lr, device=self.device,
                 max_epochs=self.warmup_epochs + self.net_.max_epochs,
             )  # fmt: skip
-            probabilities = net.predict_proba(X_rows[held_out])
-            confidence[held_out] = probabilities[np.arange(len(held_out)), y_encoded[held_out]]
-        return confidence
+            probabilities[held_out] = net.predict_proba(X_rows[held_out])
+        return probabilities
 
 
 class _EpochStates(Callback):
@@ -173,10 +213,38 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
     return (total / len(states))[inverse]
 
 
+def _class_probabilities(module, X_std, pairs, device):
+    """`module`'s softmax output for every row, computed once per distinct (row, label) pair."""
+    first, inverse = pairs
+    with eval_no_grad(module):
+        batches = [
+            torch.softmax(module(X_batch), dim=1).cpu()
+            for _, X_batch in inference_batches(X_std[torch.as_tensor(first)], device=device)
+        ]
+    return torch.cat(batches).numpy().astype(np.float64)[inverse]
+
+
+def confident_learning_suspects(probabilities, y_encoded):
+    """The rows whose label confident learning flags (Northcutt et al. 2021, C_confusion).
+
+    A class's threshold is the mean probability of that class over the rows
+    labelled with it. A row is flagged when, of the classes whose probability
+    for it reaches their threshold, the most probable is not its label.
+    """
+    n_classes = probabilities.shape[1]
+    own = probabilities[np.arange(len(y_encoded)), y_encoded]
+    thresholds = np.bincount(y_encoded, weights=own, minlength=n_classes) / np.maximum(
+        np.bincount(y_encoded, minlength=n_classes), 1
+    )
+    above = probabilities >= thresholds
+    confident_class = np.where(above, probabilities, -1.0).argmax(axis=1)
+    return above.any(axis=1) & (confident_class != y_encoded)
+
+
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    own = [inspect.signature(init).parameters[name] for name in ("ablation", "suspect_ratio")]
+    own = [inspect.signature(init).parameters[name] for name in ("ablation", "suspect_ratio", "label_filter")]
     init.__signature__ = inspect.Signature([*parent, *own])
     return init
 
