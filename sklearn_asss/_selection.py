@@ -83,7 +83,14 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
 
 
 def select_subset(
-    scores, y_encoded, budgets, *, selection="clustered", X=None, random_state=None
+    scores,
+    y_encoded,
+    budgets,
+    *,
+    selection="clustered",
+    X=None,
+    random_state=None,
+    drawn_last=None,
 ):
     """Keep, per class, ``budgets[c]`` rows chosen by their scores.
 
@@ -123,6 +130,13 @@ def select_subset(
         ``"clustered"`` only.
     random_state : int, RandomState instance or None, default=None
         Controls the draws and the clustering (``"top"`` draws nothing).
+    drawn_last : array-like of bool of shape (n_samples,), default=None
+        Rows taken only when their class has too few other rows, as
+        cleanlab + random treats the rows it flags (``ASSSSampler``'s
+        ``label_issues_``): the rule fills each class budget from the
+        class's other rows, and what they cannot fill is taken from these
+        rows by score (``"top"``: the highest; otherwise a draw in proportion
+        to the scores). None: every row alike.
 
     Returns
     -------
@@ -147,22 +161,64 @@ def select_subset(
             "must then be non-negative."
         )
     random_state = check_random_state(random_state)
+    if selection == "clustered":
+        if X is None:
+            raise ValueError('selection="clustered" clusters the rows: pass them as X.')
+        X = np.asarray(X)
+        if X.ndim != 2 or len(X) != len(scores):
+            raise ValueError(
+                f"X must have shape (n_samples, n_features) with n_samples={len(scores)}; "
+                f"got {X.shape}."
+            )
+    drawn_last = _check_drawn_last(drawn_last, len(scores))
+
+    def draw(rows, rows_budgets, rule=selection):
+        rows_X = None if rule != "clustered" else X[rows]
+        return _select_by_rule(rule, scores[rows], y_encoded[rows], rows_budgets, rows_X, random_state)
+
+    def draw_rest(rows, rows_budgets):
+        return draw(rows, rows_budgets, rule="top" if selection == "top" else "sample")
+
+    return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
+
+
+def fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last):
+    """Each class budget filled by ``draw`` from the rows not `drawn_last`, the rest by ``draw_rest``.
+
+    ``draw(rows, budgets)`` and ``draw_rest(rows, budgets)`` select among
+    the given rows (an index array, or a full slice) and return positions
+    within them. Without `drawn_last` the whole table goes to ``draw``.
+    """
+    if drawn_last is None:
+        return draw(slice(None), budgets)
+    trusted, last = np.flatnonzero(~drawn_last), np.flatnonzero(drawn_last)
+    trusted_budgets = np.minimum(budgets, np.bincount(y_encoded[trusted], minlength=len(budgets)))
+    kept = trusted[draw(trusted, trusted_budgets)]
+    rest = last[draw_rest(last, budgets - trusted_budgets)]
+    return np.sort(np.concatenate([kept, rest]))
+
+
+def _select_by_rule(selection, scores, y_encoded, budgets, X, random_state):
     if selection == "top":
         return select_top(scores, y_encoded, budgets)
     if selection == "sample":
         return select_sample(scores, y_encoded, budgets, random_state)
     if selection == "stratified":
         return select_stratified(scores, y_encoded, budgets, random_state)
-    if X is None:
-        raise ValueError('selection="clustered" clusters the rows: pass them as X.')
-    X = np.asarray(X)
-    if X.ndim != 2 or len(X) != len(scores):
-        raise ValueError(
-            f"X must have shape (n_samples, n_features) with n_samples={len(scores)}; "
-            f"got {X.shape}."
-        )
     clusters = _clusters_per_class(X, y_encoded, budgets, random_state)
     return select_sample_in_clusters(scores, y_encoded, clusters, budgets, random_state)
+
+
+def _check_drawn_last(drawn_last, n_samples):
+    if drawn_last is None:
+        return None
+    drawn_last = np.asarray(drawn_last)
+    if drawn_last.dtype != bool or drawn_last.shape != (n_samples,):
+        raise ValueError(
+            f"drawn_last must be a boolean mask of shape ({n_samples},); got dtype "
+            f"{drawn_last.dtype} and shape {drawn_last.shape}."
+        )
+    return drawn_last
 
 
 def _check_selection_inputs(scores, y_encoded, budgets):

@@ -93,7 +93,8 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
       the clusters being those the in-memory rule forms on the fit sample,
       each row assigned to the nearest centroid of its class (see the user
       guide for how this differs from the in-memory rule);
-      ``"stratified"`` ranks every row of a class and raises a ValueError.
+      ``"stratified"`` ranks every row of a class and raises a ValueError,
+      as does ``label_filter`` (not yet distributed).
     - :class:`~sklearn_asss.RandomSampler` (``stratify=True``) keeps the rows
       with the highest random keys per class: a uniform draw.
     - ``DeduplicateSampler`` does the same with the first copy (by global
@@ -282,6 +283,12 @@ def _rule_of(sampler):
                 f"selection={sampler.selection!r} ranks every row of a class by p, which needs "
                 "the whole table in memory; resample_dask supports selection in "
                 f"{_DISTRIBUTED_RULES}."
+            )
+        if sampler.label_filter is not None:
+            raise ValueError(
+                f"label_filter={sampler.label_filter!r} fills each class budget from the "
+                "rows it does not flag first, which resample_dask does not do yet; use "
+                "label_filter=None, or resample the table in memory."
             )
         return sampler.selection
     if isinstance(sampler, RandomSampler):

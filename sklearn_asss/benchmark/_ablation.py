@@ -17,7 +17,13 @@ from skorch.callbacks import Callback
 
 from .. import ASSSSampler
 from .._asss import _label_confidence
-from .._selection import _clusters_per_class, select_sample, select_sample_in_clusters
+from .._confident_learning import confident_learning_issues
+from .._selection import (
+    _clusters_per_class,
+    fill_trusted_first,
+    select_sample,
+    select_sample_in_clusters,
+)
 from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
 from ..nn._utils import eval_no_grad, inference_batches
@@ -35,8 +41,8 @@ ABLATIONS = (
 _BY_EPOCH_STATES = ("warmup_confidence", "mean_confidence")
 # the ablations whose scores are computed after the game and kept in ``ablation_scores_``
 _SCORED_APART = (*_BY_EPOCH_STATES, "crossfit_confidence")
-#: ``label_filter`` values: whose class probabilities flag the rows drawn last
-LABEL_FILTERS = ("final", "crossfit")
+#: ``issue_probabilities`` values: whose class probabilities flag the rows drawn last
+ISSUE_PROBABILITIES = ("final", "crossfit")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -68,16 +74,12 @@ class ScoreAblationASSS(ASSSSampler):
         this share of its class's mean score has its share of the class
         budget cut in proportion (:func:`~sklearn_asss._selection.cluster_quotas`);
         None keeps the package's 0.1.
-    label_filter : {"final", "crossfit"} or None, default=None
-        Draw first from the rows whose label is not flagged by confident
-        learning (:func:`confident_learning_suspects`), as cleanlab + random
-        does: each class budget is filled by the retrieval from its
-        unflagged rows, and from its flagged rows (by score) only when too
-        few are left. The class probabilities are the game's final task
-        network's (``"final"``, in-sample, no extra cost) or those of
+    issue_probabilities : {"final", "crossfit"}, default="final"
+        With ``label_filter="confident_learning"``: whose class
+        probabilities confident learning flags the rows by, the game's final
+        task network's (``"final"``, the package's) or those of
         ``"crossfit_confidence"``'s two plain networks (``"crossfit"``,
-        out-of-sample). None: no filter. The flags are kept in
-        ``label_suspects_``.
+        out-of-sample, as cleanlab's are).
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -86,40 +88,33 @@ class ScoreAblationASSS(ASSSSampler):
         **ASSSSampler._parameter_constraints,
         "ablation": [StrOptions(set(ABLATIONS))],
         "suspect_ratio": [Interval(Real, 0, None, closed="neither"), None],
-        "label_filter": [StrOptions(set(LABEL_FILTERS)), None],
+        "issue_probabilities": [StrOptions(set(ISSUE_PROBABILITIES))],
     }
 
-    def __init__(self, *, ablation="constant", suspect_ratio=None, label_filter=None, **params):
+    def __init__(
+        self, *, ablation="constant", suspect_ratio=None, issue_probabilities="final", **params
+    ):
         super().__init__(**params)
         self.ablation = ablation
         self.suspect_ratio = suspect_ratio
-        self.label_filter = label_filter
+        self.issue_probabilities = issue_probabilities
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state):
-        if self.label_filter is None:
-            return self._retrieve_all(X_std, scores, y_encoded, budgets, random_state)
-        trusted = np.flatnonzero(~self.label_suspects_)
-        suspects = np.flatnonzero(self.label_suspects_)
-        trusted_budgets = np.minimum(budgets, np.bincount(y_encoded[trusted], minlength=len(budgets)))
-        kept = trusted[
-            self._retrieve_all(
-                X_std[torch.as_tensor(trusted)], scores[trusted], y_encoded[trusted],
-                trusted_budgets, random_state,
-            )
-        ]  # fmt: skip
-        rest = select_sample(
-            scores[suspects], y_encoded[suspects], budgets - trusted_budgets, random_state
-        )
-        return np.sort(np.concatenate([kept, suspects[rest]]))
-
-    def _retrieve_all(self, X_std, scores, y_encoded, budgets, random_state):
         if self.suspect_ratio is None or self.selection != "clustered":
             return super()._retrieve(X_std, scores, y_encoded, budgets, random_state)
-        # select_subset's clustered path, with the suspect ratio set
-        clusters = _clusters_per_class(X_std.numpy(), y_encoded, budgets, random_state)
-        return select_sample_in_clusters(
-            scores, y_encoded, clusters, budgets, random_state, suspect_ratio=self.suspect_ratio
-        )
+        X_rows = X_std.numpy()
+
+        def draw(rows, rows_budgets):  # select_subset's clustered rule, with the suspect ratio set
+            clusters = _clusters_per_class(X_rows[rows], y_encoded[rows], rows_budgets, random_state)
+            return select_sample_in_clusters(
+                scores[rows], y_encoded[rows], clusters, rows_budgets, random_state,
+                suspect_ratio=self.suspect_ratio,
+            )  # fmt: skip
+
+        def draw_rest(rows, rows_budgets):
+            return select_sample(scores[rows], y_encoded[rows], rows_budgets, random_state)
+
+        return fill_trusted_first(draw, draw_rest, y_encoded, budgets, self.label_issues_)
 
     def _build_net(self, *args, **kwargs):
         net = super()._build_net(*args, **kwargs)
@@ -131,18 +126,13 @@ class ScoreAblationASSS(ASSSSampler):
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         p = super()._score_every_row(X_std, y_encoded, pairs)
-        crossfit = None
-        if self.label_filter == "crossfit" or self.ablation == "crossfit_confidence":
+        crossfit_issues = self.label_filter and self.issue_probabilities == "crossfit"
+        if crossfit_issues or self.ablation == "crossfit_confidence":
             crossfit = self._crossfit_probabilities(X_std, y_encoded)
         if self.ablation == "crossfit_confidence":
             self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
-        if self.label_filter is not None:
-            probabilities = crossfit
-            if self.label_filter == "final":
-                probabilities = _class_probabilities(
-                    self.net_.module_, X_std, pairs, self.net_.device
-                )
-            self.label_suspects_ = confident_learning_suspects(probabilities, y_encoded)
+        if crossfit_issues:
+            self.label_issues_ = confident_learning_issues(crossfit, y_encoded)
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
@@ -213,50 +203,10 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
     return (total / len(states))[inverse]
 
 
-def _class_probabilities(module, X_std, pairs, device):
-    """`module`'s softmax output for every row, computed once per distinct (row, label) pair."""
-    first, inverse = pairs
-    with eval_no_grad(module):
-        batches = [
-            torch.softmax(module(X_batch), dim=1).cpu()
-            for _, X_batch in inference_batches(X_std[torch.as_tensor(first)], device=device)
-        ]
-    return torch.cat(batches).numpy().astype(np.float64)[inverse]
-
-
-def confident_learning_suspects(probabilities, y_encoded):
-    """The rows whose label confident learning flags, as cleanlab's filter does.
-
-    A class's threshold is the mean probability of that class over the rows
-    labelled with it. A row's guessed class is the one whose probability
-    reaches its threshold (the most probable class when several do); the row
-    is flagged when it has a guess, the guess is not its label, and its most
-    probable class is not its label either (cleanlab's
-    ``find_label_issues(filter_by="confident_learning")``, Northcutt et al.
-    2021). Without the last condition, under pair noise a class whose labels
-    are mostly another class's rows lowers its threshold until the genuine
-    rows of that other class pass it: on shuttle 22% of the genuine majority
-    rows were flagged.
-    """
-    n_classes = probabilities.shape[1]
-    rows = np.arange(len(y_encoded))
-    thresholds = np.bincount(
-        y_encoded, weights=probabilities[rows, y_encoded], minlength=n_classes
-    ) / np.maximum(np.bincount(y_encoded, minlength=n_classes), 1)
-    confident = probabilities >= thresholds - 1e-6
-    n_confident = confident.sum(axis=1)
-    most_probable = probabilities.argmax(axis=1)
-    guess = np.where(n_confident > 1, most_probable, confident.argmax(axis=1))
-    # ties between the label and another class go to the label
-    nudged = probabilities.copy()
-    nudged[rows, y_encoded] += 1e-6
-    return (n_confident > 0) & (guess != y_encoded) & (nudged.argmax(axis=1) != y_encoded)
-
-
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    own = [inspect.signature(init).parameters[name] for name in ("ablation", "suspect_ratio", "label_filter")]
+    own = [inspect.signature(init).parameters[name] for name in ("ablation", "suspect_ratio", "issue_probabilities")]
     init.__signature__ = inspect.Signature([*parent, *own])
     return init
 

@@ -429,19 +429,28 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         """``p = sigmoid(G(x, y, loss))`` for float tensor `X` and long tensor `y`."""
         return self.probabilities_and_losses(X, y, batch_size)[0]
 
-    def probabilities_and_losses(self, X, y, batch_size=INFERENCE_BATCH_SIZE):
-        """``p`` and C's per-row cross-entropy (the loss G sees), as float64 arrays."""
-        probabilities, losses = [], []
+    def probabilities_and_losses(
+        self, X, y, batch_size=INFERENCE_BATCH_SIZE, class_probabilities=False
+    ):
+        """``p`` and C's per-row cross-entropy (the loss G sees), as float64 arrays.
+
+        With `class_probabilities`, also C's softmax output, shape (n_rows, n_classes).
+        """
+        probabilities, losses, softmax = [], [], []
         with eval_no_grad(self.module_, self.selector_):
             for _, Xb, yb in inference_batches(
                 X, y, device=self.device, batch_size=batch_size
             ):
                 yb = yb.long()
-                loss = per_sample_cross_entropy(self.module_(Xb), yb)
+                logits = self.module_(Xb)
+                loss = per_sample_cross_entropy(logits, yb)
                 features = self.selector_features(Xb, yb, loss)
                 probabilities.append(torch.sigmoid(self.selector_(features)))
                 losses.append(loss)
-        return _as_numpy(probabilities), _as_numpy(losses)
+                if class_probabilities:
+                    softmax.append(torch.softmax(logits, dim=1))
+        outputs = _as_numpy(probabilities), _as_numpy(losses)
+        return (*outputs, _as_numpy(softmax)) if class_probabilities else outputs
 
     def check_collapse(self, threshold):
         """Warn when the game ended with ``mean(p)`` below `threshold`."""

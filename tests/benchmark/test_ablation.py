@@ -126,12 +126,32 @@ def test_suspect_ratio_cuts_the_clusters_the_score_rejects():
     assert flipped[strict.sample_indices_].mean() < flipped[default.sample_indices_].mean() - 0.05
 
 
+def test_label_filter_with_the_suspect_ratio_and_cross_fitted_flags():
+    X, y, flipped = _noisy_labels(3000, 0.2, seed=0)
+    settings = dict(ablation="selector", keep_ratio=0.3, random_state=0,
+                    label_filter="confident_learning", max_epochs=3)  # fmt: skip
+    final = ScoreAblationASSS(suspect_ratio=1.0, **settings).fit(X, y)
+    crossfit = ScoreAblationASSS(
+        suspect_ratio=1.0, issue_probabilities="crossfit", **settings
+    ).fit(X, y)
+    for sampler in (final, crossfit):
+        kept, issues = sampler.sample_indices_, sampler.label_issues_
+        assert flipped[issues].mean() > 0.5
+        # unflagged rows first: a class takes flagged rows only when it has too few others
+        short = np.bincount(y[~issues], minlength=3) < sampler.class_budgets_
+        assert not np.any(issues[kept] & ~short[y[kept]])
+        assert flipped[kept].mean() < 0.15
+    assert not np.array_equal(final.label_issues_, crossfit.label_issues_)
+
+
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.1, max_epochs=3)
     params = clone(sampler).get_params()
     assert params["ablation"] == "final_confidence"
     assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
-    assert set(params) == set(ASSSSampler().get_params()) | {"ablation", "suspect_ratio"}
+    assert set(params) == set(ASSSSampler().get_params()) | {
+        "ablation", "suspect_ratio", "issue_probabilities"
+    }
 
 
 def test_unknown_ablation_is_a_clear_error(data):

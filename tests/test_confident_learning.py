@@ -1,0 +1,114 @@
+"""Confident learning's flags, and the label filter of ASSSSampler that uses them."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from sklearn_asss import ASSSSampler, select_subset
+from sklearn_asss._confident_learning import confident_learning_issues
+
+QUICK = dict(warmup_epochs=1, hidden_layer_sizes=(16,), selector_hidden_layer_sizes=(8, 8))
+
+
+def _probabilities(n_classes, concentration, seed, n_rows=2000):
+    rng = np.random.default_rng(seed)
+    probabilities = rng.dirichlet(np.full(n_classes, concentration), size=n_rows)
+    labels = rng.integers(0, n_classes, n_rows)
+    labels[: n_rows // 2] = probabilities[: n_rows // 2].argmax(axis=1)
+    return probabilities, labels
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+@pytest.mark.parametrize("concentration", [0.3, 1.0, 5.0])
+def test_confident_learning_flags_what_cleanlab_flags(n_classes, concentration):
+    filter_module = pytest.importorskip("cleanlab.filter")
+    probabilities, labels = _probabilities(n_classes, concentration, seed=n_classes)
+    expected = filter_module.find_label_issues(
+        labels, probabilities, filter_by="confident_learning"
+    )
+    issues = confident_learning_issues(probabilities, labels)
+    assert issues.dtype == bool and issues.any()
+    np.testing.assert_array_equal(issues, expected)
+
+
+def test_a_row_whose_label_is_its_most_probable_class_is_never_flagged():
+    # class 1's rows are mostly class 0's, so its threshold is low (1/3): rows 6-7 of
+    # class 0 reach it and miss class 0's (0.825), yet class 0 stays their most probable
+    probabilities = np.array(
+        [[0.9, 0.1]] * 6 + [[0.6, 0.4]] * 2 + [[0.85, 0.15]] * 4 + [[0.3, 0.7]] * 2
+    )
+    labels = np.array([0] * 8 + [1] * 6)
+    issues = confident_learning_issues(probabilities, labels)
+    np.testing.assert_array_equal(issues, [False] * 8 + [True] * 4 + [False] * 2)
+
+
+def test_drawn_last_rows_are_taken_only_for_a_class_short_of_other_rows():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], [60, 40])
+    scores = rng.uniform(0.1, 1, 100)
+    drawn_last = np.zeros(100, dtype=bool)
+    drawn_last[:20] = True  # class 0: 40 other rows
+    drawn_last[60:95] = True  # class 1: 5 other rows
+    for selection in ["top", "sample", "stratified"]:
+        kept = select_subset(
+            scores, y, [30, 12], selection=selection, random_state=0, drawn_last=drawn_last
+        )
+        assert np.bincount(y[kept]).tolist() == [30, 12]
+        assert not drawn_last[kept[y[kept] == 0]].any()
+        # class 1 takes its five other rows and seven flagged ones
+        assert np.sum(~drawn_last[kept] & (y[kept] == 1)) == 5
+    top = select_subset(scores, y, [30, 12], selection="top", drawn_last=drawn_last)
+    flagged_of_1 = np.flatnonzero(drawn_last & (y == 1))
+    best_flagged = flagged_of_1[np.argsort(-scores[flagged_of_1])[:7]]
+    assert set(best_flagged) <= set(top)
+
+
+def test_drawn_last_must_be_a_boolean_mask_of_every_row():
+    with pytest.raises(ValueError, match="drawn_last must be a boolean mask"):
+        select_subset([0.5, 0.4], [0, 1], [1, 1], selection="top", drawn_last=[1, 0])
+    with pytest.raises(ValueError, match="drawn_last must be a boolean mask"):
+        select_subset([0.5, 0.4], [0, 1], [1, 1], selection="top", drawn_last=[True])
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    X, y = make_blobs(n_samples=2000, centers=3, n_features=4, cluster_std=1.5, random_state=0)
+    rng = np.random.default_rng(0)
+    flipped = rng.random(len(y)) < 0.2
+    noisy_y = np.where(flipped, (y + rng.integers(1, 3, len(y))) % 3, y)
+    return X, noisy_y, flipped
+
+
+def test_label_filter_keeps_fewer_flipped_rows_and_the_same_budgets(noisy):
+    X, y, flipped = noisy
+    settings = dict(keep_ratio=0.2, max_epochs=3, task_lr=1e-2, random_state=0, **QUICK)
+    plain = ASSSSampler(**settings).fit(X, y)
+    filtered = ASSSSampler(label_filter="confident_learning", **settings).fit(X, y)
+    assert plain.label_issues_ is None
+    issues = filtered.label_issues_
+    assert issues.dtype == bool and issues.shape == y.shape
+    # the same game and scores; only the retrieval differs
+    np.testing.assert_array_equal(plain.selection_scores_, filtered.selection_scores_)
+    np.testing.assert_array_equal(plain.class_budgets_, filtered.class_budgets_)
+    assert flipped[issues].mean() > 0.9 and issues[flipped].mean() > 0.8
+    kept = filtered.sample_indices_
+    assert not issues[kept].any()  # every class had enough unflagged rows
+    assert flipped[kept].mean() < flipped[plain.sample_indices_].mean() - 0.05
+    redrawn = filtered._redraw(X, y, random_state=1)
+    assert not issues[redrawn].any() and not np.array_equal(redrawn, kept)
+
+
+def test_label_filter_is_validated(noisy):
+    X, y, _ = noisy
+    with pytest.raises(ValueError, match="label_filter"):
+        ASSSSampler(label_filter="cleanlab", max_epochs=1, **QUICK).fit(X, y)
+
+
+def test_resample_dask_refuses_the_label_filter(noisy):
+    pytest.importorskip("dask")
+    from sklearn_asss.dask import resample_in_memory
+
+    X, y, _ = noisy
+    sampler = ASSSSampler(label_filter="confident_learning", max_epochs=1, **QUICK)
+    with pytest.raises(ValueError, match="label_filter='confident_learning'"):
+        resample_in_memory(sampler, X, y, fit_size=500)
