@@ -444,7 +444,9 @@ default="features+label+loss"
             self.net_.check_collapse(_COLLAPSE_THRESHOLD)
         self.selection_scores_ = self._score_every_row(X_std, y_encoded, pairs)
         scores = self._ranking(self.selection_scores_, self.task_losses_)
-        return self._retrieve(X_std, scores, y_encoded, budgets, random_state)
+        return self._retrieve(
+            X_std, scores, y_encoded, budgets, random_state, drawn_last=self.label_issues_
+        )
 
     def _game_data(self, X, X_std, y_encoded, pairs):
         """What the warm-up and the game train on: the game sample's rows and labels.
@@ -509,11 +511,11 @@ default="features+label+loss"
         if self.verbose:
             print(f"[ASSSSampler] {message}", flush=True)
 
-    def _retrieve(self, X_std, p, y_encoded, budgets, random_state):
+    def _retrieve(self, X_std, p, y_encoded, budgets, random_state, drawn_last=None):
         """The subset by :func:`~sklearn_asss.select_subset`, clustering the rows the nets see."""
         return select_subset(
             p, y_encoded, budgets, selection=self.selection, X=X_std.numpy(),
-            random_state=random_state, drawn_last=self.label_issues_,
+            random_state=random_state, drawn_last=drawn_last,
         )  # fmt: skip
 
     def _lookahead(self, n_game_rows):
@@ -586,7 +588,7 @@ default="features+label+loss"
         scores = self._ranking(self.selection_scores_, self.task_losses_)
         indices = self._retrieve(
             self._standardise(X), scores, y_encoded, self.class_budgets_,
-            check_random_state(random_state),
+            check_random_state(random_state), drawn_last=self.label_issues_,
         )  # fmt: skip
         return np.sort(np.asarray(indices, dtype=np.intp))
 

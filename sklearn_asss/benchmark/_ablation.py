@@ -99,9 +99,11 @@ class ScoreAblationASSS(ASSSSampler):
         self.suspect_ratio = suspect_ratio
         self.issue_probabilities = issue_probabilities
 
-    def _retrieve(self, X_std, scores, y_encoded, budgets, random_state):
+    def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
         if self.suspect_ratio is None or self.selection != "clustered":
-            return super()._retrieve(X_std, scores, y_encoded, budgets, random_state)
+            return super()._retrieve(
+                X_std, scores, y_encoded, budgets, random_state, drawn_last=drawn_last
+            )
         X_rows = X_std.numpy()
 
         def draw(rows, rows_budgets):  # select_subset's clustered rule, with the suspect ratio set
@@ -114,7 +116,7 @@ class ScoreAblationASSS(ASSSSampler):
         def draw_rest(rows, rows_budgets):
             return select_sample(scores[rows], y_encoded[rows], rows_budgets, random_state)
 
-        return fill_trusted_first(draw, draw_rest, y_encoded, budgets, self.label_issues_)
+        return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
     def _build_net(self, *args, **kwargs):
         net = super()._build_net(*args, **kwargs)
