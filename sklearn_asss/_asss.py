@@ -11,7 +11,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseSubsampler, Substitution, _subsampler_docstring
-from ._confident_learning import LABEL_FILTERS, confident_learning_issues
+from ._confident_learning import (
+    LABEL_FILTERS,
+    confident_learning_issues,
+    confident_thresholds,
+)
 from ._selection import SELECTIONS, class_budgets, select_subset, select_top
 from ._utils import distinct_rows, draw_seed
 from .nn._modules import SelectorMLP, TaskMLP
@@ -159,7 +163,7 @@ default="selection_probability"
         at 30% kept, 1.2-1.5 with flipped labels. It also loses 5.5 points on
         shuttle under pair noise at 3% kept, where a class's labels are
         almost all wrong. So it is not the default; the user guide's
-        comparison page has the figures. ``resample_dask`` does not apply it.
+        comparison page has the figures.
 
     sparsity_weight : float, default=1.0
         :math:`\lambda`: weight of the sparsity penalty
@@ -299,6 +303,12 @@ default="features+label+loss"
         With ``label_filter="confident_learning"``, the rows whose label the
         final task network confidently contradicts (drawn only when their
         class has too few other rows); None without a filter.
+
+    label_thresholds_ : ndarray of shape (n_classes,) or None
+        With ``label_filter="confident_learning"``, confident learning's
+        threshold of each class: the mean probability the final task network
+        gives the class over the rows labelled with it. ``resample_dask``
+        flags the rows of every partition against these.
 
     game_indices_ : ndarray of shape (n_game_samples,)
         The rows (ascending) the warm-up and the game trained on (with
@@ -499,10 +509,12 @@ default="features+label+loss"
             X_std[rows], y_first, class_probabilities=self.label_filter is not None
         )
         p, self.task_losses_ = p[inverse], losses[inverse]
-        self.label_issues_ = None
+        self.label_issues_ = self.label_thresholds_ = None
         if class_probabilities:
+            probabilities = class_probabilities[0][inverse]
+            self.label_thresholds_ = confident_thresholds(probabilities, y_encoded)
             self.label_issues_ = confident_learning_issues(
-                class_probabilities[0][inverse], y_encoded
+                probabilities, y_encoded, self.label_thresholds_
             )
         self._say(
             f"scored {len(X_std):,} rows ({len(first):,} distinct) in "
@@ -618,7 +630,26 @@ default="features+label+loss"
         """What the retrieval draws by (``rank_by``) for new rows: scores partitions on Dask."""
         return self._ranking(*self._scores_and_losses(X, y))
 
-    def _scores_and_losses(self, X, y):
+    def _ranking_scores_and_issues(self, X, y):
+        """:meth:`_ranking_scores` and the rows the label filter flags (None without one).
+
+        The flags use the thresholds of the rows ``fit`` saw (``label_thresholds_``).
+        """
+        if self.label_filter is None:
+            return self._ranking_scores(X, y), None
+        if getattr(self, "label_thresholds_", None) is None:
+            raise ValueError(
+                f"label_filter={self.label_filter!r} flags rows against the thresholds of "
+                "the rows fit saw, and this sampler was fitted without a label filter: "
+                "fit it again."
+            )
+        p, losses, probabilities, y_encoded = self._scores_and_losses(
+            X, y, class_probabilities=True
+        )
+        issues = confident_learning_issues(probabilities, y_encoded, self.label_thresholds_)
+        return self._ranking(p, losses), issues
+
+    def _scores_and_losses(self, X, y, class_probabilities=False):
         check_is_fitted(self, "net_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X_std = self._standardise(X)
@@ -626,7 +657,10 @@ default="features+label+loss"
             y_encoded = self._predict_encoded(X_std)
         else:
             y_encoded = self._encode_labels(y, len(X))
-        return self.net_.probabilities_and_losses(X_std, torch.as_tensor(y_encoded))
+        outputs = self.net_.probabilities_and_losses(
+            X_std, torch.as_tensor(y_encoded), class_probabilities=class_probabilities
+        )
+        return (*outputs, y_encoded) if class_probabilities else outputs
 
     def _predict_encoded(self, X_std):
         module = self.net_.module_

@@ -9,7 +9,16 @@ LABEL_FILTERS = ("confident_learning",)
 _TOLERANCE = 1e-6
 
 
-def confident_learning_issues(probabilities, y_encoded):
+def confident_thresholds(probabilities, y_encoded):
+    """Each class's threshold: the mean probability of the class over the rows labelled with it."""
+    n_classes = probabilities.shape[1]
+    own = probabilities[np.arange(len(y_encoded)), y_encoded]
+    return np.bincount(y_encoded, weights=own, minlength=n_classes) / np.maximum(
+        np.bincount(y_encoded, minlength=n_classes), 1
+    )
+
+
+def confident_learning_issues(probabilities, y_encoded, thresholds=None):
     """The rows whose label confident learning flags, as cleanlab's filter does.
 
     A class's threshold is the mean probability of that class over the rows
@@ -30,17 +39,18 @@ def confident_learning_issues(probabilities, y_encoded):
         Each row's class probabilities.
     y_encoded : ndarray of int of shape (n_samples,)
         Each row's label, ``0 .. n_classes - 1``.
+    thresholds : ndarray of shape (n_classes,), default=None
+        The classes' thresholds (:func:`confident_thresholds`) when they come
+        from other rows (a fitted sample, for the partitions of a larger
+        table); None computes them from these rows.
 
     Returns
     -------
     issues : ndarray of bool of shape (n_samples,)
     """
-    n_classes = probabilities.shape[1]
-    rows = np.arange(len(y_encoded))
-    own = probabilities[rows, y_encoded]
-    thresholds = np.bincount(y_encoded, weights=own, minlength=n_classes) / np.maximum(
-        np.bincount(y_encoded, minlength=n_classes), 1
-    )
+    if thresholds is None:
+        thresholds = confident_thresholds(probabilities, y_encoded)
+    own = probabilities[np.arange(len(y_encoded)), y_encoded]
     confident = probabilities >= thresholds - _TOLERANCE
     n_confident = confident.sum(axis=1)
     guess = np.where(n_confident > 1, probabilities.argmax(axis=1), confident.argmax(axis=1))

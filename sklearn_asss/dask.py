@@ -93,8 +93,11 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
       the clusters being those the in-memory rule forms on the fit sample,
       each row assigned to the nearest centroid of its class (see the user
       guide for how this differs from the in-memory rule);
-      ``"stratified"`` ranks every row of a class and raises a ValueError,
-      as does ``label_filter`` (not yet distributed).
+      ``"stratified"`` ranks every row of a class and raises a ValueError.
+      With ``label_filter``, the rows of every partition are flagged against
+      the fitted sampler's ``label_thresholds_``, and each class budget is
+      filled from its unflagged rows first (by the rule), then from its
+      flagged rows (by key), over the whole collection.
     - :class:`~sklearn_asss.RandomSampler` (``stratify=True``) keeps the rows
       with the highest random keys per class: a uniform draw.
     - ``DeduplicateSampler`` does the same with the first copy (by global
@@ -245,6 +248,8 @@ def _resample(sampler, table, fit_size, prefit, random_state):
         sampler.min_samples_per_class,
     )
     keys = table.keys(plan)
+    if plan.filters_labels:
+        return table.take(table.select(*_trusted_first(table, keys, plan, budgets)))
     if rule == "clustered":
         sizes, p_sums = table.cluster_stats(keys, len(plan.centroids.cluster_class))
         cluster_group, group_budgets = _cluster_quotas(
@@ -256,6 +261,30 @@ def _resample(sampler, table, fit_size, prefit, random_state):
     return table.take(table.select(keys, group_budgets))
 
 
+def _trusted_first(table, keys, plan, budgets):
+    """Keys and group budgets of ``label_filter``: each class from its unflagged rows first.
+
+    The flagged rows of class ``c`` are in group ``plan.n_groups + c``; they
+    fill what the unflagged rows of their class cannot (by key, as the
+    in-memory rule draws them by score).
+    """
+    n_classes = len(budgets)
+    sizes, p_sums = table.cluster_stats(keys, plan.n_groups + n_classes)
+    sizes, p_sums = sizes[: plan.n_groups], p_sums[: plan.n_groups]
+    group_class = np.arange(n_classes)
+    if plan.rule == "clustered":
+        group_class = plan.centroids.cluster_class
+    trusted = np.bincount(group_class, weights=sizes, minlength=n_classes).astype(np.int64)
+    trusted_budgets = np.minimum(budgets, trusted)
+    rest = plan.n_groups + np.arange(n_classes)
+    if plan.rule != "clustered":
+        return keys, np.concatenate([trusted_budgets, budgets - trusted_budgets])
+    cluster_group, quotas = _cluster_quotas(sizes, p_sums, group_class, trusted_budgets)
+    n_groups = cluster_group.max() + 1
+    keys = table.regroup(keys, np.concatenate([cluster_group, n_groups + rest - plan.n_groups]))
+    return keys, np.concatenate([quotas, budgets - trusted_budgets])
+
+
 class _Plan:
     """What a partition needs to compute its keys: small, sent to every worker."""
 
@@ -265,6 +294,17 @@ class _Plan:
         self.seed = seed
         self.sampler = sampler
         self.centroids = None
+
+    @property
+    def filters_labels(self):
+        return self.sampler is not None and self.sampler.label_filter is not None
+
+    @property
+    def n_groups(self):
+        """The groups of the unflagged rows: the clusters, or the classes."""
+        if self.rule == "clustered":
+            return len(self.centroids.cluster_class)
+        return len(self.classes)
 
 
 class _Centroids:
@@ -283,12 +323,6 @@ def _rule_of(sampler):
                 f"selection={sampler.selection!r} ranks every row of a class by p, which needs "
                 "the whole table in memory; resample_dask supports selection in "
                 f"{_DISTRIBUTED_RULES}."
-            )
-        if sampler.label_filter is not None:
-            raise ValueError(
-                f"label_filter={sampler.label_filter!r} fills each class budget from the "
-                "rows it does not flag first, which resample_dask does not do yet; use "
-                "label_filter=None, or resample the table in memory."
             )
         return sampler.selection
     if isinstance(sampler, RandomSampler):
@@ -406,15 +440,19 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
         return {"key": u + np.isin(positions, first_copies), "group": codes}
     if n_rows == 0:
         return {"key": np.zeros(0), "group": codes, "p": np.zeros(0)}
-    p = plan.sampler._ranking_scores(X_part, np.asarray(y_part))
+    p, issues = plan.sampler._ranking_scores_and_issues(X_part, np.asarray(y_part))
+    p = np.asarray(p, dtype=np.float64)
     if plan.rule == "top":
-        return {"key": np.asarray(p, dtype=np.float64), "group": codes}
-    gumbel = -np.log(-np.log(u))
-    key = np.log(np.clip(p, _MIN_PROBABILITY, None)) + gumbel
-    if plan.rule == "sample":
-        return {"key": key, "group": codes}
-    clusters = _nearest_centroids(plan, X_part, codes)
-    return {"key": key, "group": clusters, "p": np.asarray(p, dtype=np.float64)}
+        key, group = p, codes
+    else:
+        key = np.log(np.clip(p, _MIN_PROBABILITY, None)) - np.log(-np.log(u))
+        group = codes if plan.rule == "sample" else _nearest_centroids(plan, X_part, codes)
+    keys = {"key": key, "group": group}
+    if issues is not None:  # the flagged rows of class c: group n_groups + c
+        keys["group"] = np.where(issues, plan.n_groups + codes, group)
+    if issues is not None or plan.rule == "clustered":
+        keys["p"] = p
+    return keys
 
 
 def _nearest_centroids(plan, X_part, codes):

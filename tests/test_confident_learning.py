@@ -102,13 +102,3 @@ def test_label_filter_is_validated(noisy):
     X, y, _ = noisy
     with pytest.raises(ValueError, match="label_filter"):
         ASSSSampler(label_filter="cleanlab", max_epochs=1, **QUICK).fit(X, y)
-
-
-def test_resample_dask_refuses_the_label_filter(noisy):
-    pytest.importorskip("dask")
-    from sklearn_asss.dask import resample_in_memory
-
-    X, y, _ = noisy
-    sampler = ASSSSampler(label_filter="confident_learning", max_epochs=1, **QUICK)
-    with pytest.raises(ValueError, match="label_filter='confident_learning'"):
-        resample_in_memory(sampler, X, y, fit_size=500)

@@ -100,6 +100,49 @@ def test_asss_rules_equal_the_in_memory_selection(client, table, fitted_asss, se
     np.testing.assert_array_equal(positions, expected)
 
 
+@pytest.fixture(scope="module")
+def filtered_asss(table):
+    labels = table["label"].to_numpy().copy()
+    flipped = np.random.RandomState(1).uniform(size=len(labels)) < 0.2
+    labels[flipped] = np.where(labels[flipped] == "a", "b", "a")
+    noisy = table.assign(label=labels)
+    sampler = ASSSSampler(
+        keep_ratio=KEEP_RATIO, min_samples_per_class=20, max_epochs=2, warmup_epochs=1,
+        task_lr=1e-2, label_filter="confident_learning", random_state=0,
+    )  # fmt: skip
+    return noisy, sampler.fit(noisy[FEATURES], noisy["label"])
+
+
+@pytest.mark.parametrize("selection", ["clustered", "sample", "top"])
+def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_asss, selection):
+    noisy, fitted = filtered_asss
+    sampler = copy.deepcopy(fitted).set_params(selection=selection)
+    X, y = _dask_frame(noisy, npartitions=6)
+    result = resample_dask(sampler, X, y, prefit=True, random_state=2)
+    positions = _check_exact(sampler, noisy, *result)
+    _, _, expected = resample_in_memory(
+        sampler, noisy[FEATURES], noisy["label"], prefit=True, random_state=2
+    )
+    np.testing.assert_array_equal(positions, expected)
+    # flagged against the thresholds of the rows fit saw: here, the same rows
+    _, issues = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
+    np.testing.assert_array_equal(issues, sampler.label_issues_)
+    labels = noisy["label"].to_numpy()
+    classes, budgets = _expected_budgets(sampler, labels)
+    for label, budget in zip(classes, budgets):
+        of_class = labels == label
+        kept_flagged = issues[positions][of_class[positions]].sum()
+        assert kept_flagged == max(0, budget - np.sum(of_class & ~issues))
+    assert issues.mean() > 0.05
+
+
+def test_label_filter_needs_a_sampler_fitted_with_it(client, table, fitted_asss):
+    sampler = copy.deepcopy(fitted_asss).set_params(label_filter="confident_learning")
+    X, y = _dask_frame(table, npartitions=3)
+    with pytest.raises(ValueError, match="fitted without a label filter"):
+        resample_dask(sampler, X, y, prefit=True, random_state=0)
+
+
 def test_top_takes_tied_rows_by_position(client, table, fitted_asss):
     # repeated rows of one class have the same p: the threshold falls inside ties
     sampler = copy.deepcopy(fitted_asss).set_params(selection="top")
