@@ -174,7 +174,9 @@ def select_subset(
 
     def draw(rows, rows_budgets, rule=selection):
         rows_X = None if rule != "clustered" else X[rows]
-        return _select_by_rule(rule, scores[rows], y_encoded[rows], rows_budgets, rows_X, random_state)
+        return _select_by_rule(
+            rule, scores[rows], y_encoded[rows], rows_budgets, rows_X, random_state
+        )
 
     def draw_rest(rows, rows_budgets):
         return draw(rows, rows_budgets, rule="top" if selection == "top" else "sample")
@@ -183,7 +185,7 @@ def select_subset(
 
 
 def fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last):
-    """Each class budget filled by ``draw`` from the rows not `drawn_last`, the rest by ``draw_rest``.
+    """Each class budget filled by ``draw`` from the rows not `drawn_last`, then by ``draw_rest``.
 
     ``draw(rows, budgets)`` and ``draw_rest(rows, budgets)`` select among
     the given rows (an index array, or a full slice) and return positions

@@ -17,7 +17,7 @@ from skorch.callbacks import Callback
 
 from .. import ASSSSampler
 from .._asss import _label_confidence
-from .._confident_learning import confident_learning_issues
+from .._confident_learning import confident_learning_issues, confident_thresholds
 from .._selection import (
     _clusters_per_class,
     fill_trusted_first,
@@ -106,8 +106,11 @@ class ScoreAblationASSS(ASSSSampler):
             )
         X_rows = X_std.numpy()
 
-        def draw(rows, rows_budgets):  # select_subset's clustered rule, with the suspect ratio set
-            clusters = _clusters_per_class(X_rows[rows], y_encoded[rows], rows_budgets, random_state)
+        # select_subset's clustered rule, with the suspect ratio set
+        def draw(rows, rows_budgets):
+            clusters = _clusters_per_class(
+                X_rows[rows], y_encoded[rows], rows_budgets, random_state
+            )
             return select_sample_in_clusters(
                 scores[rows], y_encoded[rows], clusters, rows_budgets, random_state,
                 suspect_ratio=self.suspect_ratio,
@@ -128,13 +131,16 @@ class ScoreAblationASSS(ASSSSampler):
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         p = super()._score_every_row(X_std, y_encoded, pairs)
-        crossfit_issues = self.label_filter and self.issue_probabilities == "crossfit"
+        crossfit_issues = self.label_filter is not None and self.issue_probabilities == "crossfit"
         if crossfit_issues or self.ablation == "crossfit_confidence":
             crossfit = self._crossfit_probabilities(X_std, y_encoded)
         if self.ablation == "crossfit_confidence":
             self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
         if crossfit_issues:
-            self.label_issues_ = confident_learning_issues(crossfit, y_encoded)
+            self.label_thresholds_ = confident_thresholds(crossfit, y_encoded)
+            self.label_issues_ = confident_learning_issues(
+                crossfit, y_encoded, self.label_thresholds_
+            )
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
@@ -208,7 +214,8 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    own = [inspect.signature(init).parameters[name] for name in ("ablation", "suspect_ratio", "issue_probabilities")]
+    names = ("ablation", "suspect_ratio", "issue_probabilities")
+    own = [inspect.signature(init).parameters[name] for name in names]
     init.__signature__ = inspect.Signature([*parent, *own])
     return init
 
