@@ -276,12 +276,11 @@ def _trusted_first(table, keys, plan, budgets):
         group_class = plan.centroids.cluster_class
     trusted = np.bincount(group_class, weights=sizes, minlength=n_classes).astype(np.int64)
     trusted_budgets = np.minimum(budgets, trusted)
-    rest = plan.n_groups + np.arange(n_classes)
     if plan.rule != "clustered":
         return keys, np.concatenate([trusted_budgets, budgets - trusted_budgets])
     cluster_group, quotas = _cluster_quotas(sizes, p_sums, group_class, trusted_budgets)
-    n_groups = cluster_group.max() + 1
-    keys = table.regroup(keys, np.concatenate([cluster_group, n_groups + rest - plan.n_groups]))
+    flagged_group = cluster_group.max() + 1 + np.arange(n_classes)
+    keys = table.regroup(keys, np.concatenate([cluster_group, flagged_group]))
     return keys, np.concatenate([quotas, budgets - trusted_budgets])
 
 
