@@ -12,7 +12,7 @@ The estimators of the package never import this module.
 """
 
 from ._cli import main
-from ._config import Study, load_study
+from ._config import Study, config_parts, load_study
 from ._datasets import DATASETS, Dataset, flip_labels, load_dataset, register_dataset
 from ._methods import DEFAULT_METHODS, METHODS, Method
 from ._report import markdown_tables, paired_differences, plot_against_keep_ratio, summarize, \
@@ -28,6 +28,7 @@ __all__ = [
     "METHODS",
     "Method",
     "Study",
+    "config_parts",
     "fit_downstream",
     "flip_labels",
     "load_dataset",

@@ -104,15 +104,17 @@ DOWNSTREAM_NAMES = ("mlp", "forest")
 ATTACK_KEYS = {"epsilon", "train_steps", "eval_steps"}
 
 
-def load_study(path, **overrides):
-    """The :class:`Study` of a TOML file, with `overrides` applied; unknown keys raise."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+def load_study(path, *, part=None, **overrides):
+    """The :class:`Study` of a TOML file, with `overrides` applied; unknown keys raise.
 
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
+    A config may split a grid into ``[parts.NAME]`` tables: each is a study of
+    its own, the top-level settings updated by its table, written to
+    ``<out>/NAME``. Such a config needs `part` (see :func:`config_parts`).
+    """
+    data = _read_toml(path)
+    parts = data.pop("parts", {})
+    if parts or part is not None:
+        data = _part_settings(path, data, parts, part)
     known = {f.name for f in fields(Study)}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -121,6 +123,35 @@ def load_study(path, **overrides):
         if table in data:
             data[table] = {name: _none_from_toml(spec) for name, spec in data[table].items()}
     return replace(Study(**data), **overrides).validate()
+
+
+def config_parts(path):
+    """The names of a config's ``[parts.NAME]`` tables, in file order (empty: none)."""
+    return list(_read_toml(path).get("parts", {}))
+
+
+def _read_toml(path):
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def _part_settings(path, data, parts, part):
+    """The top-level settings of `data` updated by its part `part`, written below ``out``."""
+    if part not in parts:
+        raise ValueError(f"{path}: choose a part among {sorted(parts)}; got {part!r}."
+                         if parts else f"{path} has no parts; got part={part!r}.")  # fmt: skip
+    settings = parts[part]
+    if not isinstance(settings, dict) or "parts" in settings or "out" in settings:
+        raise ValueError(f"{path}: [parts.{part}] must be a table of study settings, "
+                         "without 'parts' or 'out'.")  # fmt: skip
+    out = data.get("out", Study.out)
+    title = data.get("title", Study.title)
+    return {**data, **settings, "out": f"{out}/{part}", "title": f"{title}: {part}"}
 
 
 def _none_from_toml(parameters):

@@ -80,3 +80,31 @@ def test_a_resumed_run_names_the_whole_command_and_the_rows_it_added(tmp_path):
     assert "python -m sklearn_asss.benchmark --methods random kmeans --cv 2" in text
     n_rows = len(read_rows(out / "rows.csv"))
     assert f"its last 2 of {n_rows} rows" in text
+
+
+def test_a_grid_runs_every_part_or_those_named_each_page_naming_its_part(tmp_path):
+    config = tmp_path / "grid.toml"
+    out = tmp_path / "grid"
+    config.write_text(
+        f'methods = ["random"]\ncv = 2\nepochs = 1\nmax_samples = 200\nout = "{out}"\n'
+        '[parts.digits_mlp]\ndownstream = "mlp"\n[parts.digits_forest]\ndownstream = "forest"\n'
+    )
+    assert main(["--config", str(config), "--part", "digits_forest", "--quiet"]) == 0
+    assert [p.name for p in out.iterdir()] == ["digits_forest"]
+    assert set(read_rows(out / "digits_forest" / "rows.csv")["downstream"]) == {"forest"}
+    assert main(["--config", str(config), "--quiet", "--resume"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["digits_forest", "digits_mlp"]
+    text = (out / "digits_mlp" / "results.md").read_text()
+    assert f"--config {config} --quiet --part digits_mlp" in text
+    assert set(read_rows(out / "digits_mlp" / "rows.csv")["downstream"]) == {"mlp"}
+
+
+def test_a_part_without_a_grid_config_exits_with_a_message(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--part", "a"])
+    assert "--part needs a --config" in capsys.readouterr().err
+    config = tmp_path / "grid.toml"
+    config.write_text('[parts.a]\ncv = 2\n')
+    with pytest.raises(SystemExit):
+        main(["--config", str(config), "--part", "b"])
+    assert "choose a part among ['a']" in capsys.readouterr().err

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sklearn_asss import ASSSSampler, KMeansSampler, RandomSampler
-from sklearn_asss.benchmark import DATASETS, METHODS, Study, flip_labels, load_dataset, \
-    load_study, register_dataset
+from sklearn_asss.benchmark import DATASETS, METHODS, Study, config_parts, flip_labels, \
+    load_dataset, load_study, register_dataset
 from sklearn_asss.benchmark._config import parse_params
 from sklearn_asss.benchmark._methods import resolve_methods, study_methods
 
@@ -106,9 +106,52 @@ def test_parse_params():
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
 def test_every_config_is_a_valid_study_writing_under_doc_benchmarks(path):
-    study = load_study(path)
-    assert study.out == f"doc/benchmarks/{path.stem}"
-    assert study.description.strip()
+    parts = config_parts(path)
+    for part in parts or [None]:
+        study = load_study(path, part=part)
+        assert study.out == "/".join(filter(None, ["doc/benchmarks", path.stem, part]))
+        assert study.description.strip()
+
+
+def test_a_part_updates_the_top_level_settings_and_writes_below_its_out(tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text(
+        'title = "Grid"\ndatasets = ["digits"]\ncv = 5\ndraws = 4\nout = "runs/grid"\n'
+        '[variants]\nasss_top = { method = "asss", selection = "top" }\n'
+        '[parts.small]\ncv = 2\n'
+        '[parts.forest]\ndownstream = "forest"\ndatasets = ["ring"]\n'
+    )
+    assert config_parts(path) == ["small", "forest"]
+    small, forest = (load_study(path, part=part) for part in ("small", "forest"))
+    assert (small.cv, small.draws, small.datasets, small.downstream) == (2, 4, ["digits"], "mlp")
+    assert (forest.cv, forest.datasets, forest.downstream) == (5, ["ring"], "forest")
+    assert small.out == "runs/grid/small" and forest.title == "Grid: forest"
+    assert forest.variants == small.variants == {"asss_top": {"method": "asss",
+                                                             "selection": "top"}}  # fmt: skip
+    with pytest.raises(ValueError, match="choose a part among"):
+        load_study(path)
+    with pytest.raises(ValueError, match="choose a part among"):
+        load_study(path, part="large")
+
+
+@pytest.mark.parametrize("table, match", [
+    ("[parts.a]\nout = 'elsewhere'\n", "without 'parts' or 'out'"),
+    ("[parts.a]\nfolds = 3\n", "unknown setting"),
+    ("[parts.a]\ncv = 1\n", "cv must be at least 2"),
+])  # fmt: skip
+def test_a_bad_part_raises(tmp_path, table, match):
+    path = tmp_path / "grid.toml"
+    path.write_text('datasets = ["digits"]\n' + table)
+    with pytest.raises(ValueError, match=match):
+        load_study(path, part="a")
+
+
+def test_a_config_without_parts_refuses_a_part(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text('datasets = ["digits"]\n')
+    assert config_parts(path) == []
+    with pytest.raises(ValueError, match="has no parts"):
+        load_study(path, part="a")
 
 
 def test_unknown_config_key_raises(tmp_path):

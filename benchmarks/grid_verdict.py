@@ -1,0 +1,105 @@
+"""Issue 14's acceptance bars, cell by cell, on the quality grid's rows.
+
+Usage::
+
+    python benchmarks/grid_verdict.py doc/benchmarks/quality_grid/*/rows.csv \
+        [--candidate asss] [--exclude asss_clf]
+
+For the candidate method, in every cell (data set, label noise, keep ratio) of
+the rows given, prints a Markdown table of paired differences in points of PRR
+(standard error in brackets) and the bars it misses:
+
+- ``best``: macro F1 and accuracy at least those of the best other method (by
+  mean) minus one paired standard error;
+- ``cleanlab`` (noisy cells): macro F1 at least cleanlab + random's, a flipped
+  share of the kept rows and a selection time at most cleanlab's (means);
+- ``floor``: macro F1 ahead of ``random_floor`` by at least two paired
+  standard errors, in noisy cells and clean cells keeping 3% or less.
+
+Selection times are those of the rows: they are comparable only where the
+study ran alone on the machine.
+"""
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from sklearn_asss.benchmark import paired_differences, read_rows
+from sklearn_asss.benchmark._report import CELL, PAIR
+
+FLOOR_METHOD, FILTER_METHOD = "random_floor", "cleanlab"
+
+
+def cell_verdicts(rows, candidate):
+    """One row per cell: the candidate's paired differences and the bars it misses."""
+    others = paired_differences(rows, reference=candidate)
+    means = rows[rows["status"] == "ok"].groupby([*CELL, "method"])[
+        ["flipped_in_subset", "selection_s"]
+    ].mean()
+    verdicts = []
+    for cell, data in others.groupby(CELL, sort=False):
+        verdicts.append(_verdict(dict(zip(CELL, cell)), data.set_index("method"), means,
+                                 candidate))  # fmt: skip
+    table = pd.DataFrame(verdicts)
+    return table[[c for c in table.columns if c != "misses"] + ["misses"]]
+
+
+def _verdict(cell, others, means, candidate):
+    """`others` holds each other method minus the candidate, in points."""
+    noisy = cell["noise_rate"] > 0
+    misses = []
+    best = others["d_prr_f1_macro"].idxmax()
+    row = dict(cell, best=best)
+    for score, label in (("prr_f1_macro", "F1"), ("prr_accuracy", "acc")):
+        best_score = others[f"d_{score}"].idxmax()
+        lead, se = -others.at[best_score, f"d_{score}"], others.at[best_score, f"se_{score}"]
+        row[f"vs best {label}"] = f"{lead:+.1f} ({se:.1f})"
+        if lead < -se:
+            misses.append(f"best {label} ({best_score})")
+    if FLOOR_METHOD in others.index:
+        lead = -others.at[FLOOR_METHOD, "d_prr_f1_macro"]
+        se = others.at[FLOOR_METHOD, "se_prr_f1_macro"]
+        row["vs floor F1"] = f"{lead:+.1f} ({se:.1f})"
+        if (noisy or cell["keep_ratio"] <= 0.03) and not lead >= 2 * se:
+            misses.append("floor")
+    if noisy and FILTER_METHOD in others.index:
+        lead = -others.at[FILTER_METHOD, "d_prr_f1_macro"]
+        se = others.at[FILTER_METHOD, "se_prr_f1_macro"]
+        row["vs cleanlab F1"] = f"{lead:+.1f} ({se:.1f})"
+        mine, theirs = (means.loc[(*cell.values(), m)] for m in (candidate, FILTER_METHOD))
+        flipped = 100 * mine.flipped_in_subset, 100 * theirs.flipped_in_subset
+        row["flipped %"] = "{:.1f}/{:.1f}".format(*flipped)
+        row["selection s"] = f"{mine.selection_s:.1f}/{theirs.selection_s:.1f}"
+        misses += [name for name, missed in [
+            ("cleanlab F1", lead < 0),
+            ("cleanlab flipped", mine.flipped_in_subset > theirs.flipped_in_subset),
+            ("cleanlab time", mine.selection_s > theirs.selection_s),
+        ] if missed]  # fmt: skip
+    row["misses"] = ", ".join(misses) or "none"
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="+", help="rows.csv files of the grid's parts")
+    parser.add_argument("--candidate", default="asss")
+    parser.add_argument("--exclude", nargs="*", default=[],
+                        help="methods left out of the comparison (other candidates)")
+    args = parser.parse_args()
+    for path in args.rows:
+        rows = read_rows(path)
+        rows = rows[~rows["method"].isin(args.exclude)]
+        if args.candidate not in set(rows["method"]):
+            print(f"{path}: no rows of {args.candidate}; skipped")
+            continue
+        table = cell_verdicts(rows, args.candidate)
+        pairs = rows[rows["method"] == args.candidate].groupby(CELL)[PAIR].size()
+        missed = int((table["misses"] != "none").sum())
+        print(f"\n## {path}: {args.candidate}, {int(np.median(pairs))} fold-draws per cell; "
+              f"{missed} of {len(table)} cells miss a bar\n")  # fmt: skip
+        print(table.to_markdown(index=False))
+
+
+if __name__ == "__main__":
+    main()
