@@ -13,8 +13,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import BaseSubsampler, Substitution, _subsampler_docstring
 from ._confident_learning import (
     LABEL_FILTERS,
-    confident_learning_issues,
-    confident_thresholds,
+    fit_label_filter,
+    fitted_label_filter,
+    flag_label_issues,
 )
 from ._selection import SELECTIONS, class_budgets, select_subset, select_top
 from ._utils import distinct_rows, draw_seed
@@ -149,21 +150,24 @@ default="selection_probability"
         on connect-4 (see the user guide's comparison page). On clean data it
         favours the rows the network finds easy.
 
-    label_filter : {{"confident_learning"}} or None, default=None
-        ``"confident_learning"`` takes the rows whose label the game's final
-        task network confidently contradicts (``label_issues_``, flagged as
-        cleanlab's confident-learning filter flags them) only when their
-        class has too few other rows: each class budget is filled by
-        ``selection`` from the class's unflagged rows first, as cleanlab +
-        random does. The flags come from the scoring pass, so no extra
-        training is needed. With 20% flipped labels it kept 4-15% flipped
-        rows on the six panel tables, where the default kept 18-23%. That
-        gave 0.4 to 10 points more macro-F1 retention, and 11 to 18 on
-        shuttle. It costs accuracy on connect-4: 0.8 points on clean labels
-        at 30% kept, 1.2-1.5 with flipped labels. It also loses 5.5 points on
-        shuttle under pair noise at 3% kept, where a class's labels are
-        almost all wrong. So it is not the default; the user guide's
-        comparison page has the figures.
+    label_filter : {{"prune_by_noise_rate", "confident_learning"}} or None, \
+            default=None
+        Takes the rows whose label the game's final task network confidently
+        contradicts (``label_issues_``) only when their class has too few
+        other rows: each class budget is filled by ``selection`` from the
+        class's unflagged rows first, as cleanlab + random does. The rows are
+        flagged by one of cleanlab's rules on that network's class
+        probabilities: ``"prune_by_noise_rate"`` (cleanlab's default: as many
+        rows of each pair of classes as confident learning estimates are
+        mislabelled, those of largest margin) or ``"confident_learning"``
+        (the rows whose probability of another class reaches that class's
+        threshold). The probabilities come from the scoring pass, so no
+        extra training is needed. With 20% flipped labels
+        ``"confident_learning"`` kept 4-15% flipped rows on the six panel
+        tables, where the default kept 18-23%, for 0.4 to 10 points more
+        macro-F1 retention, and 11 to 18 on shuttle. It costs accuracy on
+        connect-4: 0.8 points on clean labels at 30% kept, 1.2-1.5 with
+        flipped labels. The user guide's comparison page has the figures.
 
     sparsity_weight : float, default=1.0
         :math:`\lambda`: weight of the sparsity penalty
@@ -300,15 +304,18 @@ default="features+label+loss"
         the task network gives each row's label.
 
     label_issues_ : ndarray of bool of shape (n_samples,) or None
-        With ``label_filter="confident_learning"``, the rows whose label the
-        final task network confidently contradicts (drawn only when their
-        class has too few other rows); None without a filter.
+        With a ``label_filter``, the rows whose label the final task network
+        confidently contradicts (drawn only when their class has too few
+        other rows); None without a filter.
 
-    label_thresholds_ : ndarray of shape (n_classes,) or None
-        With ``label_filter="confident_learning"``, confident learning's
-        threshold of each class: the mean probability the final task network
-        gives the class over the rows labelled with it. ``resample_dask``
-        flags the rows of every partition against these.
+    label_thresholds_ : ndarray or None
+        With a ``label_filter``, what it flags rows against, from the final
+        task network's class probabilities: ``"confident_learning"``, each
+        class's threshold (the mean probability of the class over the rows
+        labelled with it), shape (n_classes,); ``"prune_by_noise_rate"``,
+        for each label k (row) and class j (column) the smallest margin
+        :math:`p_j - p_k` flagged, shape (n_classes, n_classes).
+        ``resample_dask`` flags the rows of every partition against these.
 
     game_indices_ : ndarray of shape (n_game_samples,)
         The rows (ascending) the warm-up and the game trained on (with
@@ -512,8 +519,8 @@ default="features+label+loss"
         self.label_issues_ = self.label_thresholds_ = None
         if class_probabilities:
             probabilities = class_probabilities[0][inverse]
-            self.label_thresholds_ = confident_thresholds(probabilities, y_encoded)
-            self.label_issues_ = confident_learning_issues(
+            self.label_thresholds_ = fit_label_filter(probabilities, y_encoded, self.label_filter)
+            self.label_issues_ = flag_label_issues(
                 probabilities, y_encoded, self.label_thresholds_
             )
         self._say(
@@ -637,16 +644,18 @@ default="features+label+loss"
         """
         if self.label_filter is None:
             return self._ranking_scores(X, y), None
-        if getattr(self, "label_thresholds_", None) is None:
+        thresholds = getattr(self, "label_thresholds_", None)
+        fitted_with = fitted_label_filter(thresholds)
+        if fitted_with != self.label_filter:
             raise ValueError(
                 f"label_filter={self.label_filter!r} flags rows against the thresholds of "
-                "the rows fit saw, and this sampler was fitted without a label filter: "
-                "fit it again."
+                f"the rows fit saw, and this sampler was fitted with label_filter="
+                f"{fitted_with!r}: fit it again."
             )
         p, losses, probabilities, y_encoded = self._scores_and_losses(
             X, y, class_probabilities=True
         )
-        issues = confident_learning_issues(probabilities, y_encoded, self.label_thresholds_)
+        issues = flag_label_issues(probabilities, y_encoded, self.label_thresholds_)
         return self._ranking(p, losses), issues
 
     def _scores_and_losses(self, X, y, class_probabilities=False):

@@ -1,11 +1,21 @@
 """Confident learning's flags, and the label filter of ASSSSampler that uses them."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
-from sklearn_asss._confident_learning import confident_learning_issues
+from sklearn_asss._confident_learning import (
+    LABEL_FILTERS,
+    confident_learning_issues,
+    fit_label_filter,
+    fitted_label_filter,
+    flag_label_issues,
+    noise_rate_cutoffs,
+    noise_rate_issues,
+)
 
 QUICK = dict(warmup_epochs=1, hidden_layer_sizes=(16,), selector_hidden_layer_sizes=(8, 8))
 
@@ -29,6 +39,49 @@ def test_confident_learning_flags_what_cleanlab_flags(n_classes, concentration):
     issues = confident_learning_issues(probabilities, labels)
     assert issues.dtype == bool and issues.any()
     np.testing.assert_array_equal(issues, expected)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+@pytest.mark.parametrize("concentration", [0.3, 1.0, 5.0])
+def test_noise_rate_pruning_flags_what_cleanlab_flags_by_default(n_classes, concentration):
+    filter_module = pytest.importorskip("cleanlab.filter")
+    probabilities, labels = _probabilities(n_classes, concentration, seed=10 + n_classes)
+    labels[:n_classes] = np.arange(n_classes)  # every class labelled
+    labels[-1] = n_classes - 1
+    if n_classes == 7:
+        labels[labels == 5] = 4  # a class of one row is left alone, as cleanlab does
+        labels[n_classes - 2] = 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cleanlab: "a class of one row"
+        expected = filter_module.find_label_issues(labels, probabilities, n_jobs=1)
+    issues = noise_rate_issues(probabilities, labels)
+    assert issues.dtype == bool and issues.any()
+    np.testing.assert_array_equal(issues, expected)
+
+
+def test_noise_rate_cutoffs_flag_new_rows_as_the_fitted_ones():
+    probabilities, labels = _probabilities(4, 1.0, seed=3)
+    cutoffs = noise_rate_cutoffs(probabilities, labels)
+    assert cutoffs.shape == (4, 4) and np.isinf(np.diagonal(cutoffs)).all()
+    np.testing.assert_array_equal(
+        noise_rate_issues(probabilities[:500], labels[:500], cutoffs),
+        noise_rate_issues(probabilities, labels)[:500],
+    )
+    # copies of a row at a cutoff share its flag
+    doubled = noise_rate_issues(np.vstack([probabilities] * 2), np.tile(labels, 2), cutoffs)
+    np.testing.assert_array_equal(doubled, np.tile(noise_rate_issues(probabilities, labels), 2))
+
+
+@pytest.mark.parametrize("label_filter", LABEL_FILTERS)
+def test_fitted_thresholds_tell_their_rule(label_filter):
+    probabilities, labels = _probabilities(3, 1.0, seed=4)
+    thresholds = fit_label_filter(probabilities, labels, label_filter)
+    assert fitted_label_filter(thresholds) == label_filter and fitted_label_filter(None) is None
+    rule = noise_rate_issues if label_filter == "prune_by_noise_rate" else \
+        confident_learning_issues  # fmt: skip
+    np.testing.assert_array_equal(
+        flag_label_issues(probabilities, labels, thresholds), rule(probabilities, labels)
+    )
 
 
 def test_a_row_whose_label_is_its_most_probable_class_is_never_flagged():

@@ -21,6 +21,7 @@ from sklearn_asss import (  # noqa: E402
     RandomSampler,
     class_budgets,
 )
+from sklearn_asss._confident_learning import LABEL_FILTERS  # noqa: E402
 from sklearn_asss._utils import distinct_rows  # noqa: E402
 from sklearn_asss.dask import resample_dask, resample_in_memory, row_uniforms  # noqa: E402
 
@@ -100,15 +101,15 @@ def test_asss_rules_equal_the_in_memory_selection(client, table, fitted_asss, se
     np.testing.assert_array_equal(positions, expected)
 
 
-@pytest.fixture(scope="module")
-def filtered_asss(table):
+@pytest.fixture(scope="module", params=LABEL_FILTERS)
+def filtered_asss(table, request):
     labels = table["label"].to_numpy().copy()
     flipped = np.random.RandomState(1).uniform(size=len(labels)) < 0.2
     labels[flipped] = np.where(labels[flipped] == "a", "b", "a")
     noisy = table.assign(label=labels)
     sampler = ASSSSampler(
         keep_ratio=KEEP_RATIO, min_samples_per_class=20, max_epochs=2, warmup_epochs=1,
-        task_lr=1e-2, label_filter="confident_learning", random_state=0,
+        task_lr=1e-2, label_filter=request.param, random_state=0,
     )  # fmt: skip
     return noisy, sampler.fit(noisy[FEATURES], noisy["label"])
 
@@ -139,7 +140,16 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
 def test_label_filter_needs_a_sampler_fitted_with_it(client, table, fitted_asss):
     sampler = copy.deepcopy(fitted_asss).set_params(label_filter="confident_learning")
     X, y = _dask_frame(table, npartitions=3)
-    with pytest.raises(ValueError, match="fitted without a label filter"):
+    with pytest.raises(ValueError, match="fitted with label_filter=None"):
+        resample_dask(sampler, X, y, prefit=True, random_state=0)
+
+
+def test_label_filter_needs_a_sampler_fitted_with_the_same_filter(client, filtered_asss):
+    noisy, fitted = filtered_asss
+    other = next(f for f in LABEL_FILTERS if f != fitted.label_filter)
+    sampler = copy.deepcopy(fitted).set_params(label_filter=other)
+    X, y = _dask_frame(noisy, npartitions=3)
+    with pytest.raises(ValueError, match=f"fitted with label_filter='{fitted.label_filter}'"):
         resample_dask(sampler, X, y, prefit=True, random_state=0)
 
 

@@ -17,7 +17,7 @@ from skorch.callbacks import Callback
 
 from .. import ASSSSampler
 from .._asss import _label_confidence
-from .._confident_learning import confident_learning_issues, confident_thresholds
+from .._confident_learning import fit_label_filter, flag_label_issues
 from .._selection import (
     _clusters_per_class,
     fill_trusted_first,
@@ -137,10 +137,8 @@ class ScoreAblationASSS(ASSSSampler):
         if self.ablation == "crossfit_confidence":
             self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
         if crossfit_issues:
-            self.label_thresholds_ = confident_thresholds(crossfit, y_encoded)
-            self.label_issues_ = confident_learning_issues(
-                crossfit, y_encoded, self.label_thresholds_
-            )
+            self.label_thresholds_ = fit_label_filter(crossfit, y_encoded, self.label_filter)
+            self.label_issues_ = flag_label_issues(crossfit, y_encoded, self.label_thresholds_)
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
