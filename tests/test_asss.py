@@ -31,7 +31,7 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y = data
-    return ASSSSampler(random_state=0, selection="top", **QUICK).fit(X, y)
+    return ASSSSampler(random_state=0, selection="top", label_filter=None, **QUICK).fit(X, y)
 
 
 def test_fit_resample_returns_the_kept_rows_unchanged_in_order(data):

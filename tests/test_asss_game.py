@@ -136,7 +136,7 @@ def test_game_sample_keeps_repeated_rows_at_their_weight_in_expectation():
 
 def test_rank_by_task_confidence_draws_by_the_task_network(imbalanced):
     X, y = imbalanced
-    settings = dict(keep_ratio=0.2, random_state=0, **QUICK)
+    settings = dict(keep_ratio=0.2, random_state=0, label_filter=None, **QUICK)
     by_p = ASSSSampler(**settings).fit(X, y)
     by_confidence = ASSSSampler(rank_by="task_confidence", **settings).fit(X, y)
     # the same game: only the retrieval's score differs

@@ -55,7 +55,7 @@ def table():
 def fitted_asss(table):
     sampler = ASSSSampler(
         keep_ratio=KEEP_RATIO, min_samples_per_class=20, max_epochs=2, warmup_epochs=1,
-        random_state=0,
+        label_filter=None, random_state=0,
     )  # fmt: skip
     return sampler.fit(table[FEATURES], table["label"])
 

@@ -17,8 +17,10 @@ from sklearn_asss.benchmark._ablation import ScoreAblationASSS
 from sklearn_asss.benchmark._methods import METHODS, study_methods
 from sklearn_asss.nn import fit_task_classifier
 
+# the scores alone: without the default label filter, whose flags follow each game
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=64, hidden_layer_sizes=(16,),
-             selector_hidden_layer_sizes=(8, 8), min_samples_per_class=5)  # fmt: skip
+             selector_hidden_layer_sizes=(8, 8), min_samples_per_class=5,
+             label_filter=None)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +118,8 @@ def _noisy_labels(n_samples, noise, seed):
 
 def test_suspect_ratio_cuts_the_clusters_the_score_rejects():
     X, y, flipped = _noisy_labels(3000, 0.2, seed=0)
-    settings = dict(ablation="final_confidence", keep_ratio=0.3, random_state=0)
+    settings = dict(ablation="final_confidence", keep_ratio=0.3, random_state=0,
+                    label_filter=None)  # fmt: skip
     default = ScoreAblationASSS(**settings).fit(X, y)
     same = ScoreAblationASSS(suspect_ratio=0.1, **settings).fit(X, y)
     np.testing.assert_array_equal(same.sample_indices_, default.sample_indices_)
