@@ -77,9 +77,8 @@ def confident_learning_issues(probabilities, y_encoded, thresholds=None):
     """
     if thresholds is None:
         thresholds = confident_thresholds(probabilities, y_encoded)
-    own = probabilities[np.arange(len(y_encoded)), y_encoded]
     guess, has_guess = _confident_guesses(probabilities, thresholds)
-    return has_guess & (guess != y_encoded) & _outranked(probabilities, own)
+    return has_guess & (guess != y_encoded) & _outranked(_margins(probabilities, y_encoded))
 
 
 def _confident_guesses(probabilities, thresholds):
@@ -110,14 +109,11 @@ def noise_rate_cutoffs(probabilities, y_encoded):
     cutoffs = np.full((n_classes, n_classes), np.inf)
     label_counts = np.bincount(y_encoded, minlength=n_classes)
     for k in np.flatnonzero(label_counts > 1):  # cleanlab leaves a class of one row alone
-        own = probabilities[y_encoded == k]
-        margins = own - own[:, [k]]
+        margins = _margins(probabilities[y_encoded == k], np.full(label_counts[k], k))
         for j in np.flatnonzero(counts[k] > 0):
             if j != k:
-                n_flagged = min(counts[k, j], len(own))
-                cutoffs[k, j] = np.partition(margins[:, j], len(own) - n_flagged)[
-                    len(own) - n_flagged
-                ]
+                last = label_counts[k] - min(counts[k, j], label_counts[k])
+                cutoffs[k, j] = np.partition(margins[:, j], last)[last]
     return cutoffs
 
 
@@ -142,15 +138,18 @@ def noise_rate_issues(probabilities, y_encoded, cutoffs=None):
     """
     if cutoffs is None:
         cutoffs = noise_rate_cutoffs(probabilities, y_encoded)
-    own = probabilities[np.arange(len(y_encoded)), y_encoded]
-    margins = probabilities - own[:, None]
-    reached = (margins >= cutoffs[y_encoded]).any(axis=1)
-    return reached & _outranked(probabilities, own)
+    margins = _margins(probabilities, y_encoded)
+    return (margins >= cutoffs[y_encoded]).any(axis=1) & _outranked(margins)
 
 
-def _outranked(probabilities, own):
+def _margins(probabilities, y_encoded):
+    """Each class's probability minus the label's."""
+    return probabilities - probabilities[np.arange(len(y_encoded)), y_encoded][:, None]
+
+
+def _outranked(margins):
     """Rows whose most probable class is not their label (cleanlab's tolerance)."""
-    return (probabilities > (own + _TOLERANCE)[:, None]).any(axis=1)
+    return (margins > _TOLERANCE).any(axis=1)
 
 
 def _noise_counts(probabilities, y_encoded):
