@@ -227,7 +227,12 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
         ax.grid(alpha=0.3)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
+    # every method once, from whichever panel has it (cleanlab only in the noisy ones)
+    legend = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    labels, handles = list(legend), list(legend.values())
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
                fontsize="small")  # fmt: skip
     fig.suptitle(title or f"{label} against keep ratio (mean ± standard error over fold-draws)")

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_asss.benchmark import COLUMNS, Study, paired_differences, summarize, write_report
+from sklearn_asss.benchmark import COLUMNS, Study, paired_differences, plot_against_keep_ratio, \
+    summarize, write_report
 from sklearn_asss.metrics import paired_wilcoxon
 
 
@@ -84,3 +85,14 @@ def test_write_report_writes_the_page_tables_and_charts(tmp_path):
     for key in ("prr_f1_macro", "prr_accuracy", "summary", "paired"):
         assert paths[key].stat().st_size > 0
     assert paths["prr_f1_macro"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_chart_legend_names_a_method_missing_from_the_first_panel():
+    clean = make_rows({"full": [1.0] * 4, "random": [0.8, 0.82, 0.84, 0.86],
+                       "asss": [0.85, 0.86, 0.87, 0.88]})  # fmt: skip
+    noisy = make_rows({"full": [1.0] * 4, "random": [0.7, 0.72, 0.74, 0.76],
+                       "cleanlab": [0.8, 0.81, 0.82, 0.83]})  # fmt: skip
+    noisy["noise_kind"], noisy["noise_rate"] = "symmetric", 0.2
+    fig = plot_against_keep_ratio(summarize(pd.concat([clean, noisy])))
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == ["random", "asss", "cleanlab"]
