@@ -9,9 +9,10 @@ probability, the subset holds fewer of them than the data. This example flips
 :class:`~sklearn_asss.ASSSSampler`, and measures how well its selection
 probabilities ``p`` single out the flipped rows, how many of them end up in
 the kept 30%, and what that does to a classifier trained on the subset. It
-also draws a subset by the game's task network instead
-(``rank_by="task_confidence"``): that network's per-row loss,
-``task_losses_``, is the other score ASSS learns.
+then turns on what does most of the cleaning by default: the label filter,
+which flags the rows whose label the game's task network confidently
+contradicts (cleanlab's rule, ``label_issues_``) and keeps them only when a
+class has too few other rows.
 
 A uniform random subset keeps flipped rows at their base rate, 20%: that is
 the figure to beat.
@@ -45,37 +46,41 @@ print(f"{flipped.sum()} of {len(y_train)} training labels flipped "
 # The selector sees each row's features, its (noisy) label and the task
 # network's loss on it (``selector_input="features+label+loss"``, the
 # default): from the features alone it could not tell a flipped label from a
-# clean one. ``selection="stratified"`` drops the lowest tenth of ``p`` in each
-# class and draws evenly over the rest; ``selection="top"`` keeps the highest
-# ``p``.
+# clean one. ``selection="top"`` keeps the highest ``p``; the default,
+# ``"clustered"``, draws in proportion to ``p`` within clusters of each class.
+# The first two samplers turn the label filter off, to see what ``p`` does alone.
 from sklearn.metrics import roc_auc_score
 
 from sklearn_asss import ASSSSampler, RandomSampler
 
 samplers = {
     "random": RandomSampler(keep_ratio=0.3, random_state=0),
-    "ASSS, top": ASSSSampler(keep_ratio=0.3, selection="top", max_epochs=10,
-                             random_state=0),
-    "ASSS, stratified": ASSSSampler(keep_ratio=0.3, selection="stratified",
-                                    max_epochs=10, random_state=0),
-    "ASSS, task conf.": ASSSSampler(keep_ratio=0.3, rank_by="task_confidence",
-                                    max_epochs=10, random_state=0),
+    "ASSS, top, no filter": ASSSSampler(keep_ratio=0.3, selection="top",
+                                        label_filter=None, max_epochs=10, random_state=0),
+    "ASSS, no filter": ASSSSampler(keep_ratio=0.3, label_filter=None, max_epochs=10,
+                                   random_state=0),
+    "ASSS (default)": ASSSSampler(keep_ratio=0.3, max_epochs=10, random_state=0),
 }
 for sampler in samplers.values():
     sampler.fit(X_train, y_noisy)
 
-p = samplers["ASSS, top"].selection_scores_
+p = samplers["ASSS, top, no filter"].selection_scores_
 auc = roc_auc_score(flipped, 1 - p)
 print(f"ROC AUC of 1 - p for 'the label was flipped': {auc:.3f} (0.5 = no signal)")
 # the task network's loss on each row, the input the selector ranks from
-loss_auc = roc_auc_score(flipped, samplers["ASSS, top"].task_losses_)
+loss_auc = roc_auc_score(flipped, samplers["ASSS, top, no filter"].task_losses_)
 print(f"ROC AUC of the task network's loss:           {loss_auc:.3f}")
+issues = samplers["ASSS (default)"].label_issues_
+print(f"label filter: {issues.sum()} rows flagged, {flipped[issues].mean():.1%} of them "
+      f"flipped; {issues[flipped].mean():.1%} of the flipped rows flagged")
 
 # %%
-# With default settings on a table this small the game is short and ``p``
-# moves little, while the task network's loss already separates the flipped
-# rows well; the user guide's comparison page measures the same on larger
-# tables. The distribution of ``p`` for clean and for flipped rows shows the same
+# On a table this small the game is short and ``p`` moves little, while the
+# task network's loss already separates the flipped rows well. The label
+# filter uses that network: its class probabilities flag the rows whose label
+# they confidently contradict, and the default sampler keeps those only when a
+# class runs short of other rows. The user guide's comparison page measures
+# the same on larger tables. The distribution of ``p`` for clean and for flipped rows shows the same
 # thing as the AUC: the further apart the two histograms, the better the
 # selector tells them apart.
 fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
@@ -115,16 +120,16 @@ for name, sampler in samplers.items():
 # Where the flipped rows are
 # --------------------------
 # The flipped rows (red crosses) in a t-SNE map of the training rows, with
-# what the stratified ASSS subset kept. t-SNE separates the digits into one
+# what the default ASSS subset kept. t-SNE separates the digits into one
 # island per class, so a flipped row, which sits among the rows of its true
 # class but carries another class's label, shows as a point of the wrong
 # colour on an island.
 from sklearn_asss.plotting import SelectionDisplay
 
 display = SelectionDisplay.from_sampler(
-    samplers["ASSS, stratified"], X_train, y_noisy, highlight=flipped,
+    samplers["ASSS (default)"], X_train, y_noisy, highlight=flipped,
     highlight_label="flipped label", projection="tsne", random_state=0,
-    name="ASSS, stratified",
+    name="ASSS (default)",
 )
 display.figure_.set_size_inches(8, 6.5)
 plt.show()
