@@ -151,7 +151,7 @@ default="selection_probability"
         favours the rows the network finds easy.
 
     label_filter : {{"prune_by_noise_rate", "confident_learning"}} or None, \
-            default="prune_by_noise_rate"
+default="prune_by_noise_rate"
         Takes the rows whose label the game's final task network confidently
         contradicts (``label_issues_``) only when their class has too few
         other rows: each class budget is filled by ``selection`` from the
