@@ -164,10 +164,10 @@ default="prune_by_noise_rate"
         threshold). The probabilities come from the scoring pass, so no
         extra training is needed. On the six panel tables with 20% flipped
         labels (symmetric or pair, keep ratios 1-30%) the default rule gained
-        0.1 to 23 points of accuracy retention over no filter in all 48
-        cells, its subsets holding 1-18% flipped rows against 18-28%. It
+        0.4 to 23 points of accuracy retention over no filter in all 48
+        cells, its subsets holding 1-19% flipped rows against 18-25%. It
         costs accuracy where the network's confident disagreements are hard
-        rows rather than wrong labels: up to 1.8 points on clean panel
+        rows rather than wrong labels: up to 1.6 points on clean panel
         tables, 0.6-1.0 on connect-4 (for more macro F1), and 5.4 on shuttle
         with pair flips at 3% kept. ``None`` turns it off. The user guide's
         comparison page has the figures.
