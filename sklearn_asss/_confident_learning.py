@@ -28,9 +28,8 @@ def confident_thresholds(probabilities, y_encoded):
 def fit_label_filter(probabilities, y_encoded, label_filter):
     """The thresholds `label_filter` flags rows against: :func:`confident_thresholds`
     (one per class) or :func:`noise_rate_cutoffs` (one per pair of classes)."""
-    if label_filter == "confident_learning":
-        return confident_thresholds(probabilities, y_encoded)
-    return noise_rate_cutoffs(probabilities, y_encoded)
+    fit, _ = _RULES[label_filter]
+    return fit(probabilities, y_encoded)
 
 
 def fitted_label_filter(thresholds):
@@ -40,9 +39,8 @@ def fitted_label_filter(thresholds):
 
 def flag_label_issues(probabilities, y_encoded, thresholds):
     """The rows flagged against fitted `thresholds` (their shape tells the rule)."""
-    if np.ndim(thresholds) == 1:
-        return confident_learning_issues(probabilities, y_encoded, thresholds)
-    return noise_rate_issues(probabilities, y_encoded, thresholds)
+    _, flag = _RULES[fitted_label_filter(thresholds)]
+    return flag(probabilities, y_encoded, thresholds)
 
 
 def confident_learning_issues(probabilities, y_encoded, thresholds=None):
@@ -183,3 +181,10 @@ def _round_rows(values):
             order = np.argsort(floats - rounded[row])[::-step][: abs(missing)]
             rounded[row, order] += step
     return rounded
+
+
+#: Each rule's fit (its thresholds) and flags against them.
+_RULES = {
+    "confident_learning": (confident_thresholds, confident_learning_issues),
+    "prune_by_noise_rate": (noise_rate_cutoffs, noise_rate_issues),
+}
