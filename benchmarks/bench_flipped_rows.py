@@ -1,4 +1,4 @@
-"""How well ASSSSampler's ``p`` finds flipped labels, against its own task network's loss.
+"""How well ASSSSampler's ``p`` and label filter find flipped labels, and what else they flag.
 
 Usage::
 
@@ -17,7 +17,11 @@ flipped rows first, over all rows and per (noisy) class:
   cross-entropy on each row (the loss the selector sees as an input).
 
 An AUC below 0.5 ranks the flipped rows *last*. Also printed: the share of
-flipped rows in the subset (a random draw keeps ``--rate``).
+flipped rows in the subset (a random draw keeps ``--rate``); the accuracy of
+the game's final task network on the fold's held-out rows; and the share of
+the rows the label filter flags (``label_issues_``), overall and per class,
+with its precision and recall for the flipped rows. ``--rate 0`` shows what
+the filter flags on clean labels.
 """
 
 import argparse
@@ -50,8 +54,9 @@ def main():
     settings = {**(FAST if args.fast else {}), **args.set}
     print(f"{args.dataset}, {args.rate:.0%} {args.kind} flips, ASSSSampler settings "
           f"{settings or 'default'}; ROC AUC for 'flipped'")  # fmt: skip
-    for fold, (train, _) in zip(range(args.folds), splits):
-        X_train = StandardScaler().fit_transform(X[train]).astype(np.float32)
+    for fold, (train, test) in zip(range(args.folds), splits):
+        scaler = StandardScaler().fit(X[train])
+        X_train = scaler.transform(X[train]).astype(np.float32)
         y_noisy, flipped = flip_labels(
             y[train], len(classes), args.rate, args.kind, np.random.RandomState(fold)
         )
@@ -59,12 +64,34 @@ def main():
         sampler.fit(X_train, y_noisy)
         scores = {"1 - p": -sampler.selection_scores_, "task loss": sampler.task_losses_}
         kept = flipped[sampler.sample_indices_].mean()
-        print(f"fold {fold}: flipped share of the subset {kept:.1%}")
+        accuracy = _task_accuracy(sampler, scaler.transform(X[test]).astype(np.float32), y[test])
+        print(f"fold {fold}: flipped share of the subset {kept:.1%}; task network's "
+              f"held-out accuracy {accuracy:.3f}")  # fmt: skip
+        if sampler.label_issues_ is not None:
+            _print_flags(sampler.label_issues_, flipped, y_noisy, len(classes))
         for name, score in scores.items():
             per_class = [_auc(flipped[y_noisy == c], score[y_noisy == c])
                          for c in range(len(classes))]  # fmt: skip
             print(f"  {name:9s}: all rows {_auc(flipped, score):.3f}; per class "
                   + " ".join(f"{value:.3f}" for value in per_class))  # fmt: skip
+
+
+def _task_accuracy(sampler, X_test, y_test):
+    """Accuracy of the game's final task network on rows the game did not see."""
+    X_std = sampler._standardise(X_test)  # as the sampler scores rows
+    *_, probabilities = sampler.net_.probabilities_and_losses(
+        X_std, y_test, class_probabilities=True
+    )
+    return float(np.mean(probabilities.argmax(axis=1) == y_test))
+
+
+def _print_flags(flags, flipped, y_noisy, n_classes):
+    per_class = " ".join(f"{flags[y_noisy == c].mean():.1%}" for c in range(n_classes))
+    line = f"  label filter flags {flags.mean():.1%} of the rows; per class {per_class}"
+    if flipped.any():
+        precision = flipped[flags].mean() if flags.any() else float("nan")
+        line += f"; flipped: precision {precision:.2f}, recall {flags[flipped].mean():.2f}"
+    print(line)
 
 
 def _auc(flipped, score):

@@ -171,9 +171,9 @@ def test_registered_and_usable_as_a_study_variant():
 
 
 def test_flipped_rows_script_at_a_tiny_scale():
-    """benchmarks/bench_flipped_rows.py prints one AUC line per score for each fold."""
+    """bench_flipped_rows.py prints, per fold, the filter's flags and one AUC line per score."""
     script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_flipped_rows.py"
-    settings = json.dumps(QUICK)
+    settings = json.dumps({**QUICK, "label_filter": "prune_by_noise_rate"})
     done = subprocess.run(
         [sys.executable, str(script), "--dataset", "digits", "--folds", "1", "--set", settings],
         capture_output=True, text=True, timeout=300,
@@ -181,7 +181,13 @@ def test_flipped_rows_script_at_a_tiny_scale():
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "flipped share of the subset" in lines[1]
-    for name, line in zip(["1 - p", "task loss"], lines[2:4]):
+    accuracy = float(lines[1].rsplit("held-out accuracy", 1)[1])
+    assert 0.5 < accuracy <= 1  # digits is easy: the game's network learns it
+    flags = lines[2].strip()
+    assert flags.startswith("label filter flags") and "precision" in flags and "recall" in flags
+    shares = [float(v.rstrip("%;")) for v in flags.split("per class")[1].split(";")[0].split()]
+    assert len(shares) == 10 and all(0 <= v <= 100 for v in shares)
+    for name, line in zip(["1 - p", "task loss"], lines[3:5]):
         assert line.strip().startswith(name)
         values = [float(v.rstrip(";")) for v in line.split(":")[1].replace("all rows", "")
                   .replace("per class", "").split()]  # fmt: skip
