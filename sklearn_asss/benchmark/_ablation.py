@@ -21,8 +21,8 @@ from .._confident_learning import fit_label_filter, flag_label_issues
 from .._selection import (
     _clusters_per_class,
     fill_trusted_first,
-    select_sample,
     select_sample_in_clusters,
+    select_top,
 )
 from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
@@ -117,7 +117,9 @@ class ScoreAblationASSS(ASSSSampler):
             )  # fmt: skip
 
         def draw_rest(rows, rows_budgets):
-            return select_sample(scores[rows], y_encoded[rows], rows_budgets, random_state)
+            return select_top(last_by[rows], y_encoded[rows], rows_budgets)
+
+        last_by = self._drawn_last_by(drawn_last)
 
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
