@@ -155,7 +155,8 @@ default="prune_by_noise_rate"
         Takes the rows whose label the game's final task network confidently
         contradicts (``label_issues_``) only when their class has too few
         other rows: each class budget is filled by ``selection`` from the
-        class's unflagged rows first, as cleanlab + random does. The rows are
+        class's unflagged rows first, as cleanlab + random does, and then
+        from its flagged rows whose label that network finds likeliest. The rows are
         flagged by one of cleanlab's rules on that network's class
         probabilities: ``"prune_by_noise_rate"`` (cleanlab's default: as many
         rows of each pair of classes as confident learning estimates are
@@ -308,8 +309,8 @@ default="features+label+loss"
 
     label_issues_ : ndarray of bool of shape (n_samples,) or None
         With a ``label_filter``, the rows whose label the final task network
-        confidently contradicts (drawn only when their class has too few
-        other rows); None without a filter.
+        confidently contradicts (taken only when their class has too few
+        other rows, the likeliest labels first); None without a filter.
 
     label_thresholds_ : ndarray or None
         With a ``label_filter``, what it flags rows against, from the final
