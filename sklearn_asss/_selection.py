@@ -91,7 +91,6 @@ def select_subset(
     X=None,
     random_state=None,
     drawn_last=None,
-    drawn_last_by=None,
 ):
     """Keep, per class, ``budgets[c]`` rows chosen by their scores.
 
@@ -137,13 +136,7 @@ def select_subset(
         ``label_issues_``): the rule fills each class budget from the
         class's other rows, and what they cannot fill is taken from these
         rows by score (``"top"``: the highest; otherwise a draw in proportion
-        to the scores), or by `drawn_last_by`. None: every row alike.
-    drawn_last_by : array-like of shape (n_samples,), default=None
-        Scores by which the `drawn_last` rows are taken, the highest first
-        (ties to the lower row index), e.g. the probability a model gives
-        each row's label, so that a class short of trusted rows gets the
-        flagged rows most likely to be labelled right. None: by `scores`, as
-        above.
+        to the scores). None: every row alike.
 
     Returns
     -------
@@ -178,8 +171,6 @@ def select_subset(
                 f"got {X.shape}."
             )
     drawn_last = _check_drawn_last(drawn_last, len(scores))
-    if drawn_last_by is not None:
-        drawn_last_by = _check_drawn_last_by(drawn_last_by, len(scores))
 
     def draw(rows, rows_budgets, rule=selection):
         rows_X = None if rule != "clustered" else X[rows]
@@ -188,8 +179,6 @@ def select_subset(
         )
 
     def draw_rest(rows, rows_budgets):
-        if drawn_last_by is not None:
-            return select_top(drawn_last_by[rows], y_encoded[rows], rows_budgets)
         return draw(rows, rows_budgets, rule="top" if selection == "top" else "sample")
 
     return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
@@ -232,16 +221,6 @@ def _check_drawn_last(drawn_last, n_samples):
             f"{drawn_last.dtype} and shape {drawn_last.shape}."
         )
     return drawn_last
-
-
-def _check_drawn_last_by(drawn_last_by, n_samples):
-    drawn_last_by = np.asarray(drawn_last_by, dtype=np.float64)
-    if drawn_last_by.shape != (n_samples,):
-        raise ValueError(
-            f"drawn_last_by must have shape ({n_samples},), one score per row; "
-            f"got {drawn_last_by.shape}."
-        )
-    return check_finite_scores(drawn_last_by, "drawn_last_by")
 
 
 def _check_selection_inputs(scores, y_encoded, budgets):

@@ -265,8 +265,8 @@ def _trusted_first(table, keys, plan, budgets):
     """Keys and group budgets of ``label_filter``: each class from its unflagged rows first.
 
     The flagged rows of class ``c`` are in group ``plan.n_groups + c``; they
-    fill what the unflagged rows of their class cannot, the highest key (the
-    task network's probability of their label) first, as in memory.
+    fill what the unflagged rows of their class cannot (by key, as the
+    in-memory rule draws them by score).
     """
     n_classes = len(budgets)
     sizes, p_sums = table.cluster_stats(keys, plan.n_groups + n_classes)
@@ -439,7 +439,7 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
         return {"key": u + np.isin(positions, first_copies), "group": codes}
     if n_rows == 0:
         return {"key": np.zeros(0), "group": codes, "p": np.zeros(0)}
-    p, issues, last_by = plan.sampler._ranking_scores_and_issues(X_part, np.asarray(y_part))
+    p, issues = plan.sampler._ranking_scores_and_issues(X_part, np.asarray(y_part))
     p = np.asarray(p, dtype=np.float64)
     if plan.rule == "top":
         key, group = p, codes
@@ -447,9 +447,8 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
         key = np.log(np.clip(p, _MIN_PROBABILITY, None)) - np.log(-np.log(u))
         group = codes if plan.rule == "sample" else _nearest_centroids(plan, X_part, codes)
     keys = {"key": key, "group": group}
-    if issues is not None:  # the flagged rows of class c: group n_groups + c, by label confidence
+    if issues is not None:  # the flagged rows of class c: group n_groups + c
         keys["group"] = np.where(issues, plan.n_groups + codes, group)
-        keys["key"] = np.where(issues, last_by, key)
     if issues is not None or plan.rule == "clustered":
         keys["p"] = p
     return keys

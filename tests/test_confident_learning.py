@@ -116,33 +116,6 @@ def test_drawn_last_rows_are_taken_only_for_a_class_short_of_other_rows():
     assert set(best_flagged) <= set(top)
 
 
-@pytest.mark.parametrize("selection", ["top", "sample", "stratified"])
-def test_drawn_last_rows_are_taken_by_drawn_last_by_highest_first(selection):
-    rng = np.random.default_rng(1)
-    y = np.repeat([0, 1], [60, 40])
-    scores = rng.uniform(0.1, 1, 100)
-    confidence = rng.uniform(0, 1, 100)
-    drawn_last = np.zeros(100, dtype=bool)
-    drawn_last[60:95] = True  # class 1: 5 other rows, so 7 flagged ones are needed
-    kept = select_subset(
-        scores, y, [30, 12], selection=selection, random_state=0, drawn_last=drawn_last,
-        drawn_last_by=confidence,
-    )  # fmt: skip
-    flagged_of_1 = np.flatnonzero(drawn_last & (y == 1))
-    most_confident = flagged_of_1[np.argsort(-confidence[flagged_of_1])[:7]]
-    np.testing.assert_array_equal(np.intersect1d(kept, flagged_of_1), np.sort(most_confident))
-    assert np.bincount(y[kept]).tolist() == [30, 12]
-
-
-@pytest.mark.parametrize("drawn_last_by", [[0.5], [0.5, np.nan]], ids=["shape", "nan"])
-def test_drawn_last_by_needs_a_finite_score_per_row(drawn_last_by):
-    with pytest.raises(ValueError, match="drawn_last_by"):
-        select_subset(
-            [0.5, 0.4], [0, 1], [1, 1], selection="top", drawn_last=[True, False],
-            drawn_last_by=drawn_last_by,
-        )  # fmt: skip
-
-
 def test_drawn_last_must_be_a_boolean_mask_of_every_row():
     with pytest.raises(ValueError, match="drawn_last must be a boolean mask"):
         select_subset([0.5, 0.4], [0, 1], [1, 1], selection="top", drawn_last=[1, 0])
@@ -177,19 +150,6 @@ def test_label_filter_keeps_fewer_flipped_rows_and_the_same_budgets(noisy, label
     assert flipped[kept].mean() < flipped[plain.sample_indices_].mean() - 0.05
     redrawn = filtered._redraw(X, y, random_state=1)
     assert not issues[redrawn].any() and not np.array_equal(redrawn, kept)
-
-
-def test_flagged_rows_a_class_needs_are_those_with_the_likeliest_label(noisy):
-    X, y, _ = noisy
-    # a high keep ratio: every class needs some of its flagged rows
-    sampler = ASSSSampler(keep_ratio=0.95, max_epochs=3, task_lr=1e-2, random_state=0, **QUICK)
-    kept = sampler.fit(X, y).sample_indices_
-    issues, confidence = sampler.label_issues_, np.exp(-sampler.task_losses_)
-    for c in range(3):
-        flagged = np.flatnonzero(issues & (y == c))
-        taken = np.isin(flagged, kept)
-        assert taken.any() and not taken.all()
-        assert confidence[flagged[taken]].min() >= confidence[flagged[~taken]].max()
 
 
 def test_label_filter_is_validated(noisy):

@@ -21,7 +21,9 @@ from .._confident_learning import fit_label_filter, flag_label_issues
 from .._selection import (
     _clusters_per_class,
     fill_trusted_first,
+    select_sample,
     select_sample_in_clusters,
+    select_subset,
     select_top,
 )
 from ..nn import fit_task_classifier
@@ -43,6 +45,8 @@ _BY_EPOCH_STATES = ("warmup_confidence", "mean_confidence")
 _SCORED_APART = (*_BY_EPOCH_STATES, "crossfit_confidence")
 #: ``issue_probabilities`` values: whose class probabilities flag the rows drawn last
 ISSUE_PROBABILITIES = ("final", "crossfit")
+#: ``flagged_by`` values: how the flagged rows a class needs are chosen
+FLAGGED_BY = ("score", "confidence", "confidence_sample")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -80,6 +84,13 @@ class ScoreAblationASSS(ASSSSampler):
         task network's (``"final"``, the package's) or those of
         ``"crossfit_confidence"``'s two plain networks (``"crossfit"``,
         out-of-sample, as cleanlab's are).
+    flagged_by : {"score", "confidence", "confidence_sample"}, default="score"
+        With a ``label_filter``: how the flagged rows a class needs (when it
+        has too few unflagged ones) are chosen: as the package does, by the
+        retrieval's score (``"score"``), or by the probability the game's
+        final task network gives each row's label, the highest first
+        (``"confidence"``) or drawn in proportion to it
+        (``"confidence_sample"``).
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -89,25 +100,39 @@ class ScoreAblationASSS(ASSSSampler):
         "ablation": [StrOptions(set(ABLATIONS))],
         "suspect_ratio": [Interval(Real, 0, None, closed="neither"), None],
         "issue_probabilities": [StrOptions(set(ISSUE_PROBABILITIES))],
+        "flagged_by": [StrOptions(set(FLAGGED_BY))],
     }
 
     def __init__(
-        self, *, ablation="constant", suspect_ratio=None, issue_probabilities="final", **params
+        self,
+        *,
+        ablation="constant",
+        suspect_ratio=None,
+        issue_probabilities="final",
+        flagged_by="score",
+        **params,
     ):
         super().__init__(**params)
         self.ablation = ablation
         self.suspect_ratio = suspect_ratio
         self.issue_probabilities = issue_probabilities
+        self.flagged_by = flagged_by
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
-        if self.suspect_ratio is None or self.selection != "clustered":
+        by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
+        if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "score"):
             return super()._retrieve(
                 X_std, scores, y_encoded, budgets, random_state, drawn_last=drawn_last
             )
         X_rows = X_std.numpy()
 
-        # select_subset's clustered rule, with the suspect ratio set
         def draw(rows, rows_budgets):
+            if not by_suspect_ratio:
+                return select_subset(
+                    scores[rows], y_encoded[rows], rows_budgets, selection=self.selection,
+                    X=X_rows[rows], random_state=random_state,
+                )  # fmt: skip
+            # select_subset's clustered rule, with the suspect ratio set
             clusters = _clusters_per_class(
                 X_rows[rows], y_encoded[rows], rows_budgets, random_state
             )
@@ -117,10 +142,13 @@ class ScoreAblationASSS(ASSSSampler):
             )  # fmt: skip
 
         def draw_rest(rows, rows_budgets):
-            return select_top(last_by[rows], y_encoded[rows], rows_budgets)
+            if self.flagged_by == "confidence":
+                return select_top(confidence[rows], y_encoded[rows], rows_budgets)
+            if self.flagged_by == "confidence_sample":
+                return select_sample(confidence[rows], y_encoded[rows], rows_budgets, random_state)
+            return select_sample(scores[rows], y_encoded[rows], rows_budgets, random_state)
 
-        last_by = self._drawn_last_by(drawn_last)
-
+        confidence = _label_confidence(self.task_losses_)
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
     def _build_net(self, *args, **kwargs):
@@ -214,7 +242,7 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    names = ("ablation", "suspect_ratio", "issue_probabilities")
+    names = ("ablation", "suspect_ratio", "issue_probabilities", "flagged_by")
     own = [inspect.signature(init).parameters[name] for name in names]
     init.__signature__ = inspect.Signature([*parent, *own])
     return init
