@@ -91,6 +91,7 @@ def select_subset(
     X=None,
     random_state=None,
     drawn_last=None,
+    drawn_last_by=None,
 ):
     """Keep, per class, ``budgets[c]`` rows chosen by their scores.
 
@@ -137,6 +138,11 @@ def select_subset(
         class's other rows, and what they cannot fill is taken from these
         rows by score (``"top"``: the highest; otherwise a draw in proportion
         to the scores). None: every row alike.
+    drawn_last_by : array-like of shape (n_samples,), default=None
+        Non-negative scores that choose among the `drawn_last` rows instead
+        of `scores`, by the same rule: e.g. the probability a model gives
+        each row's label, so that a class short of trusted rows gets more of
+        the flagged rows likely to be labelled right. None: `scores`.
 
     Returns
     -------
@@ -171,6 +177,8 @@ def select_subset(
                 f"got {X.shape}."
             )
     drawn_last = _check_drawn_last(drawn_last, len(scores))
+    if drawn_last_by is not None:
+        drawn_last_by = _check_drawn_last_by(drawn_last_by, len(scores))
 
     def draw(rows, rows_budgets, rule=selection):
         rows_X = None if rule != "clustered" else X[rows]
@@ -179,7 +187,10 @@ def select_subset(
         )
 
     def draw_rest(rows, rows_budgets):
-        return draw(rows, rows_budgets, rule="top" if selection == "top" else "sample")
+        rest_scores = scores if drawn_last_by is None else drawn_last_by
+        if selection == "top":
+            return select_top(rest_scores[rows], y_encoded[rows], rows_budgets)
+        return select_sample(rest_scores[rows], y_encoded[rows], rows_budgets, random_state)
 
     return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
@@ -221,6 +232,19 @@ def _check_drawn_last(drawn_last, n_samples):
             f"{drawn_last.dtype} and shape {drawn_last.shape}."
         )
     return drawn_last
+
+
+def _check_drawn_last_by(drawn_last_by, n_samples):
+    drawn_last_by = np.asarray(drawn_last_by, dtype=np.float64)
+    if drawn_last_by.shape != (n_samples,):
+        raise ValueError(
+            f"drawn_last_by must have shape ({n_samples},), one score per row; "
+            f"got {drawn_last_by.shape}."
+        )
+    drawn_last_by = check_finite_scores(drawn_last_by, "drawn_last_by")
+    if np.any(drawn_last_by < 0):
+        raise ValueError("drawn_last_by must be non-negative: the rows are drawn in proportion.")
+    return drawn_last_by
 
 
 def _check_selection_inputs(scores, y_encoded, budgets):

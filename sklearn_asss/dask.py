@@ -265,8 +265,8 @@ def _trusted_first(table, keys, plan, budgets):
     """Keys and group budgets of ``label_filter``: each class from its unflagged rows first.
 
     The flagged rows of class ``c`` are in group ``plan.n_groups + c``; they
-    fill what the unflagged rows of their class cannot (by key, as the
-    in-memory rule draws them by score).
+    fill what the unflagged rows of their class cannot, drawn by the task
+    network's probability of their label, as in memory.
     """
     n_classes = len(budgets)
     sizes, p_sums = table.cluster_stats(keys, plan.n_groups + n_classes)
@@ -439,19 +439,24 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
         return {"key": u + np.isin(positions, first_copies), "group": codes}
     if n_rows == 0:
         return {"key": np.zeros(0), "group": codes, "p": np.zeros(0)}
-    p, issues = plan.sampler._ranking_scores_and_issues(X_part, np.asarray(y_part))
+    p, issues, last_by = plan.sampler._ranking_scores_and_issues(X_part, np.asarray(y_part))
     p = np.asarray(p, dtype=np.float64)
-    if plan.rule == "top":
-        key, group = p, codes
-    else:
-        key = np.log(np.clip(p, _MIN_PROBABILITY, None)) - np.log(-np.log(u))
-        group = codes if plan.rule == "sample" else _nearest_centroids(plan, X_part, codes)
-    keys = {"key": key, "group": group}
-    if issues is not None:  # the flagged rows of class c: group n_groups + c
+    group = _nearest_centroids(plan, X_part, codes) if plan.rule == "clustered" else codes
+    keys = {"key": _draw_keys(p, u, plan.rule), "group": group}
+    if issues is not None:  # the flagged rows of class c: group n_groups + c, by label confidence
         keys["group"] = np.where(issues, plan.n_groups + codes, group)
+        keys["key"] = np.where(issues, _draw_keys(last_by, u, plan.rule), keys["key"])
     if issues is not None or plan.rule == "clustered":
         keys["p"] = p
     return keys
+
+
+def _draw_keys(scores, u, rule):
+    """Keys whose top rows per group are the rule's draw: the scores for ``"top"``,
+    Gumbel keys (a draw in proportion to the scores) otherwise."""
+    if rule == "top":
+        return scores
+    return np.log(np.clip(scores, _MIN_PROBABILITY, None)) - np.log(-np.log(u))
 
 
 def _nearest_centroids(plan, X_part, codes):

@@ -116,6 +116,40 @@ def test_drawn_last_rows_are_taken_only_for_a_class_short_of_other_rows():
     assert set(best_flagged) <= set(top)
 
 
+@pytest.mark.parametrize("selection", ["top", "sample", "stratified"])
+def test_drawn_last_rows_are_chosen_by_drawn_last_by(selection):
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1], [60, 40])
+    scores = rng.uniform(0.1, 1, 100)
+    drawn_last = np.zeros(100, dtype=bool)
+    drawn_last[60:95] = True  # class 1: 5 other rows, so 7 flagged ones are needed
+    likely = rng.choice(np.arange(60, 95), 7, replace=False)
+    confidence = np.full(100, 1e-12)
+    confidence[likely] = rng.uniform(0.5, 1, 7)  # the draw in proportion takes these
+    kept = select_subset(
+        scores, y, [30, 12], selection=selection, random_state=0, drawn_last=drawn_last,
+        drawn_last_by=confidence,
+    )  # fmt: skip
+    np.testing.assert_array_equal(np.intersect1d(kept, np.arange(60, 95)), np.sort(likely))
+    assert np.bincount(y[kept]).tolist() == [30, 12]
+    unchanged = select_subset(
+        scores, y, [30, 12], selection=selection, random_state=0, drawn_last=drawn_last
+    )
+    assert not np.array_equal(kept, unchanged)  # the flagged rows differ
+    np.testing.assert_array_equal(kept[~drawn_last[kept]], unchanged[~drawn_last[unchanged]])
+
+
+@pytest.mark.parametrize(
+    "drawn_last_by", [[0.5], [0.5, np.nan], [0.5, -0.1]], ids=["shape", "nan", "negative"]
+)
+def test_drawn_last_by_needs_a_finite_non_negative_score_per_row(drawn_last_by):
+    with pytest.raises(ValueError, match="drawn_last_by"):
+        select_subset(
+            [0.5, 0.4], [0, 1], [1, 1], selection="top", drawn_last=[True, False],
+            drawn_last_by=drawn_last_by,
+        )  # fmt: skip
+
+
 def test_drawn_last_must_be_a_boolean_mask_of_every_row():
     with pytest.raises(ValueError, match="drawn_last must be a boolean mask"):
         select_subset([0.5, 0.4], [0, 1], [1, 1], selection="top", drawn_last=[1, 0])
@@ -150,6 +184,19 @@ def test_label_filter_keeps_fewer_flipped_rows_and_the_same_budgets(noisy, label
     assert flipped[kept].mean() < flipped[plain.sample_indices_].mean() - 0.05
     redrawn = filtered._redraw(X, y, random_state=1)
     assert not issues[redrawn].any() and not np.array_equal(redrawn, kept)
+
+
+def test_flagged_rows_a_class_needs_are_drawn_by_the_probability_of_their_label(noisy):
+    X, y, _ = noisy
+    # a high keep ratio: every class needs some of its flagged rows
+    sampler = ASSSSampler(keep_ratio=0.95, max_epochs=3, task_lr=1e-2, random_state=0, **QUICK)
+    kept = sampler.fit(X, y).sample_indices_
+    issues, confidence = sampler.label_issues_, np.exp(-sampler.task_losses_)
+    for c in range(3):
+        flagged = np.flatnonzero(issues & (y == c))
+        taken = np.isin(flagged, kept)
+        assert taken.sum() > 5 and (~taken).sum() > 5
+        assert confidence[flagged[taken]].mean() > confidence[flagged[~taken]].mean()
 
 
 def test_label_filter_is_validated(noisy):

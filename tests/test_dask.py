@@ -126,7 +126,7 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
     )
     np.testing.assert_array_equal(positions, expected)
     # flagged against the thresholds of the rows fit saw: here, the same rows
-    _, issues = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
+    _, issues, confidence = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
     np.testing.assert_array_equal(issues, sampler.label_issues_)
     labels = noisy["label"].to_numpy()
     classes, budgets = _expected_budgets(sampler, labels)
@@ -134,6 +134,11 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
         of_class = labels == label
         kept_flagged = issues[positions][of_class[positions]].sum()
         assert kept_flagged == max(0, budget - np.sum(of_class & ~issues))
+        # the flagged rows taken are drawn by the task network's probability of their label
+        flagged = np.flatnonzero(of_class & issues)
+        taken = np.isin(flagged, positions)
+        if taken.sum() > 5 and (~taken).sum() > 5:
+            assert confidence[flagged[taken]].mean() > confidence[flagged[~taken]].mean()
     assert issues.mean() > 0.05
 
 

@@ -84,13 +84,14 @@ class ScoreAblationASSS(ASSSSampler):
         task network's (``"final"``, the package's) or those of
         ``"crossfit_confidence"``'s two plain networks (``"crossfit"``,
         out-of-sample, as cleanlab's are).
-    flagged_by : {"score", "confidence", "confidence_sample"}, default="score"
+    flagged_by : {"confidence_sample", "confidence", "score"}, \
+default="confidence_sample"
         With a ``label_filter``: how the flagged rows a class needs (when it
-        has too few unflagged ones) are chosen: as the package does, by the
-        retrieval's score (``"score"``), or by the probability the game's
-        final task network gives each row's label, the highest first
-        (``"confidence"``) or drawn in proportion to it
-        (``"confidence_sample"``).
+        has too few unflagged ones) are chosen: drawn in proportion to the
+        probability the game's final task network gives each row's label,
+        as the package does (``"confidence_sample"``), or the highest of
+        those first (``"confidence"``), or drawn by the retrieval's score,
+        as the package did before (``"score"``).
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -109,7 +110,7 @@ class ScoreAblationASSS(ASSSSampler):
         ablation="constant",
         suspect_ratio=None,
         issue_probabilities="final",
-        flagged_by="score",
+        flagged_by="confidence_sample",
         **params,
     ):
         super().__init__(**params)
@@ -120,7 +121,7 @@ class ScoreAblationASSS(ASSSSampler):
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
         by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
-        if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "score"):
+        if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "confidence_sample"):
             return super()._retrieve(
                 X_std, scores, y_encoded, budgets, random_state, drawn_last=drawn_last
             )
@@ -142,11 +143,10 @@ class ScoreAblationASSS(ASSSSampler):
             )  # fmt: skip
 
         def draw_rest(rows, rows_budgets):
-            if self.flagged_by == "confidence":
-                return select_top(confidence[rows], y_encoded[rows], rows_budgets)
-            if self.flagged_by == "confidence_sample":
-                return select_sample(confidence[rows], y_encoded[rows], rows_budgets, random_state)
-            return select_sample(scores[rows], y_encoded[rows], rows_budgets, random_state)
+            by = scores if self.flagged_by == "score" else confidence
+            if self.flagged_by == "confidence" or self.selection == "top":
+                return select_top(by[rows], y_encoded[rows], rows_budgets)
+            return select_sample(by[rows], y_encoded[rows], rows_budgets, random_state)
 
         confidence = _label_confidence(self.task_losses_)
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)

@@ -147,31 +147,31 @@ def test_label_filter_with_the_suspect_ratio_and_cross_fitted_flags():
     assert not np.array_equal(final.label_issues_, crossfit.label_issues_)
 
 
-def test_flagged_rows_a_class_needs_by_the_task_network_confidence():
+def test_flagged_rows_a_class_needs_by_the_task_network_confidence_or_the_score():
     X, y, _ = _noisy_labels(3000, 0.2, seed=0)
     # a high keep ratio: every class needs some of its flagged rows
     settings = dict(ablation="selector", keep_ratio=0.95, random_state=0, max_epochs=3,
                     label_filter="prune_by_noise_rate")  # fmt: skip
-    by_score = ScoreAblationASSS(**settings).fit(X, y)
+    package = ScoreAblationASSS(**settings).fit(X, y)  # flagged_by="confidence_sample"
     asss = ASSSSampler(**{k: v for k, v in settings.items() if k != "ablation"}).fit(X, y)
-    np.testing.assert_array_equal(by_score.sample_indices_, asss.sample_indices_)
+    np.testing.assert_array_equal(package.sample_indices_, asss.sample_indices_)
     top = ScoreAblationASSS(flagged_by="confidence", **settings).fit(X, y)
-    drawn = ScoreAblationASSS(flagged_by="confidence_sample", **settings).fit(X, y)
+    by_score = ScoreAblationASSS(flagged_by="score", **settings).fit(X, y)
     issues, confidence = top.label_issues_, np.exp(-top.task_losses_)
     np.testing.assert_array_equal(issues, asss.label_issues_)  # the same game and flags
-    for sampler in (top, drawn):
+    unflagged = np.flatnonzero(~issues)
+    for sampler in (top, by_score):
         kept = sampler.sample_indices_
         np.testing.assert_array_equal(np.bincount(y[kept]), sampler.class_budgets_)
         # the unflagged rows are those of the package; only the flagged ones differ
-        np.testing.assert_array_equal(np.intersect1d(kept, np.flatnonzero(~issues)),
-                                      np.intersect1d(asss.sample_indices_,
-                                                     np.flatnonzero(~issues)))  # fmt: skip
+        np.testing.assert_array_equal(np.intersect1d(kept, unflagged),
+                                      np.intersect1d(asss.sample_indices_, unflagged))  # fmt: skip
+        assert not np.array_equal(kept, asss.sample_indices_)
     for c in range(3):
         flagged = np.flatnonzero(issues & (y == c))
         taken = np.isin(flagged, top.sample_indices_)
         assert taken.any() and not taken.all()
         assert confidence[flagged[taken]].min() >= confidence[flagged[~taken]].max()
-    assert not np.array_equal(top.sample_indices_, drawn.sample_indices_)
 
 
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
