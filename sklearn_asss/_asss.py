@@ -662,7 +662,7 @@ default="features+label+loss"
         return self._ranking(*self._scores_and_losses(X, y))
 
     def _ranking_scores_and_issues(self, X, y):
-        """:meth:`_ranking_scores`, the rows the label filter flags, and what those are taken by.
+        """:meth:`_ranking_scores`, the rows the label filter flags, and what those are drawn by.
 
         The flags use the thresholds of the rows ``fit`` saw (``label_thresholds_``);
         without a filter both are None.
