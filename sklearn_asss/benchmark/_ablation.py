@@ -20,6 +20,7 @@ from .._asss import _label_confidence
 from .._confident_learning import fit_label_filter, flag_label_issues
 from .._selection import (
     _clusters_per_class,
+    class_budgets,
     fill_trusted_first,
     select_sample,
     select_sample_in_clusters,
@@ -47,6 +48,8 @@ _SCORED_APART = (*_BY_EPOCH_STATES, "crossfit_confidence")
 ISSUE_PROBABILITIES = ("final", "crossfit")
 #: ``flagged_by`` values: how the flagged rows a class needs are chosen
 FLAGGED_BY = ("score", "confidence", "confidence_sample")
+#: ``budgets_from`` values: which class counts the class budgets are shares of
+BUDGETS_FROM = ("labels", "estimated")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -92,6 +95,14 @@ default="confidence_sample"
         as the package does (``"confidence_sample"``), or the highest of
         those first (``"confidence"``), or drawn by the retrieval's score,
         as the package did before (``"score"``).
+    budgets_from : {"labels", "estimated"}, default="labels"
+        With a ``label_filter``: the counts the class budgets are shares of,
+        the rows labelled with each class (the package's) or each class's
+        estimated true count, its unflagged rows plus the flagged rows the
+        task network gives it as most probable class (``"estimated"``): a
+        class flooded with flipped rows keeps fewer of them, and the rows go
+        to the classes they were flipped from. Either way a class keeps at
+        least ``min(min_samples_per_class, its labelled rows)`` rows.
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -102,6 +113,7 @@ default="confidence_sample"
         "suspect_ratio": [Interval(Real, 0, None, closed="neither"), None],
         "issue_probabilities": [StrOptions(set(ISSUE_PROBABILITIES))],
         "flagged_by": [StrOptions(set(FLAGGED_BY))],
+        "budgets_from": [StrOptions(set(BUDGETS_FROM))],
     }
 
     def __init__(
@@ -111,6 +123,7 @@ default="confidence_sample"
         suspect_ratio=None,
         issue_probabilities="final",
         flagged_by="confidence_sample",
+        budgets_from="labels",
         **params,
     ):
         super().__init__(**params)
@@ -118,8 +131,11 @@ default="confidence_sample"
         self.suspect_ratio = suspect_ratio
         self.issue_probabilities = issue_probabilities
         self.flagged_by = flagged_by
+        self.budgets_from = budgets_from
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
+        if self.budgets_from == "estimated" and drawn_last is not None:
+            budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
         by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
         if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "confidence_sample"):
             return super()._retrieve(
@@ -151,6 +167,23 @@ default="confidence_sample"
         confidence = _label_confidence(self.task_losses_)
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
+    def _estimated_budgets(self, y_encoded, issues, n_keep):
+        """Class budgets as shares of the classes' estimated true counts (``budgets_from``)."""
+        n_classes = len(self.classes_)
+        labelled = np.bincount(y_encoded, minlength=n_classes)
+        estimated = np.bincount(y_encoded[~issues], minlength=n_classes) + np.bincount(
+            self.predicted_[issues], minlength=n_classes
+        )
+        floors = np.minimum(labelled, self.min_samples_per_class)
+        counts = np.clip(estimated, floors, labelled).clip(min=1)
+        if counts.sum() < n_keep:
+            counts = labelled
+        self.class_budgets_ = class_budgets(counts, n_keep, self.min_samples_per_class)
+        self.sampling_strategy_ = dict(
+            zip(self.classes_.tolist(), self.class_budgets_.tolist())
+        )
+        return self.class_budgets_
+
     def _build_net(self, *args, **kwargs):
         net = super()._build_net(*args, **kwargs)
         if self.ablation in _BY_EPOCH_STATES:
@@ -161,6 +194,8 @@ default="confidence_sample"
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         p = super()._score_every_row(X_std, y_encoded, pairs)
+        if self.budgets_from == "estimated":
+            self.predicted_ = self._predict_encoded(X_std)
         crossfit_issues = self.label_filter is not None and self.issue_probabilities == "crossfit"
         if crossfit_issues or self.ablation == "crossfit_confidence":
             crossfit = self._crossfit_probabilities(X_std, y_encoded)
@@ -242,7 +277,7 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    names = ("ablation", "suspect_ratio", "issue_probabilities", "flagged_by")
+    names = ("ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from")
     own = [inspect.signature(init).parameters[name] for name in names]
     init.__signature__ = inspect.Signature([*parent, *own])
     return init
