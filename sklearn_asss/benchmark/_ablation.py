@@ -17,7 +17,11 @@ from skorch.callbacks import Callback
 
 from .. import ASSSSampler
 from .._asss import _label_confidence
-from .._confident_learning import fit_label_filter, flag_label_issues
+from .._confident_learning import (
+    confident_thresholds,
+    fit_label_filter,
+    flag_label_issues,
+)
 from .._selection import (
     _clusters_per_class,
     class_budgets,
@@ -49,7 +53,7 @@ ISSUE_PROBABILITIES = ("final", "crossfit")
 #: ``flagged_by`` values: how the flagged rows a class needs are chosen
 FLAGGED_BY = ("score", "confidence", "confidence_sample")
 #: ``budgets_from`` values: which class counts the class budgets are shares of
-BUDGETS_FROM = ("labels", "estimated")
+BUDGETS_FROM = ("labels", "estimated", "estimated_confident")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -95,7 +99,8 @@ default="confidence_sample"
         as the package does (``"confidence_sample"``), or the highest of
         those first (``"confidence"``), or drawn by the retrieval's score,
         as the package did before (``"score"``).
-    budgets_from : {"labels", "estimated"}, default="labels"
+    budgets_from : {"labels", "estimated", "estimated_confident"}, \
+default="labels"
         With a ``label_filter``: the counts the class budgets are shares of,
         the rows labelled with each class (the package's) or each class's
         estimated true count, its unflagged rows plus the flagged rows the
@@ -103,6 +108,11 @@ default="confidence_sample"
         class flooded with flipped rows keeps fewer of them, and the rows go
         to the classes they were flipped from. Either way a class keeps at
         least ``min(min_samples_per_class, its labelled rows)`` rows.
+        ``"estimated_confident"`` moves a flagged row to its most probable
+        class only when the task network's probability of that class reaches
+        the class's confident threshold (its mean over the rows labelled with
+        it, as confident learning's): the flags of a hard class, which the
+        network gives no other class confidently, stay with their label.
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -134,7 +144,7 @@ default="confidence_sample"
         self.budgets_from = budgets_from
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
-        if self.budgets_from == "estimated" and drawn_last is not None:
+        if self.budgets_from != "labels" and drawn_last is not None:
             budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
         by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
         if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "confidence_sample"):
@@ -171,8 +181,9 @@ default="confidence_sample"
         """Class budgets as shares of the classes' estimated true counts (``budgets_from``)."""
         n_classes = len(self.classes_)
         labelled = np.bincount(y_encoded, minlength=n_classes)
-        estimated = np.bincount(y_encoded[~issues], minlength=n_classes) + np.bincount(
-            self.predicted_[issues], minlength=n_classes
+        moved = issues & (self.predicted_ != y_encoded)
+        estimated = np.bincount(y_encoded[~moved], minlength=n_classes) + np.bincount(
+            self.predicted_[moved], minlength=n_classes
         )
         floors = np.minimum(labelled, self.min_samples_per_class)
         counts = np.clip(estimated, floors, labelled).clip(min=1)
@@ -184,6 +195,19 @@ default="confidence_sample"
         )
         return self.class_budgets_
 
+    def _true_class_guesses(self, X_std, y_encoded):
+        """Each row's most probable class; with ``"estimated_confident"``, its label
+        unless that class's probability reaches the class's confident threshold."""
+        *_, probabilities = self.net_.probabilities_and_losses(
+            X_std, torch.as_tensor(y_encoded), class_probabilities=True
+        )
+        guesses = probabilities.argmax(axis=1)
+        if self.budgets_from == "estimated":
+            return guesses
+        thresholds = confident_thresholds(probabilities, y_encoded)
+        confident = probabilities[np.arange(len(guesses)), guesses] >= thresholds[guesses]
+        return np.where(confident, guesses, y_encoded)
+
     def _build_net(self, *args, **kwargs):
         net = super()._build_net(*args, **kwargs)
         if self.ablation in _BY_EPOCH_STATES:
@@ -194,8 +218,8 @@ default="confidence_sample"
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         p = super()._score_every_row(X_std, y_encoded, pairs)
-        if self.budgets_from == "estimated":
-            self.predicted_ = self._predict_encoded(X_std)
+        if self.budgets_from != "labels":
+            self.predicted_ = self._true_class_guesses(X_std, y_encoded)
         crossfit_issues = self.label_filter is not None and self.issue_probabilities == "crossfit"
         if crossfit_issues or self.ablation == "crossfit_confidence":
             crossfit = self._crossfit_probabilities(X_std, y_encoded)
