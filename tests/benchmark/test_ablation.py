@@ -174,13 +174,34 @@ def test_flagged_rows_a_class_needs_by_the_task_network_confidence_or_the_score(
         assert confidence[flagged[taken]].min() >= confidence[flagged[~taken]].max()
 
 
+def test_budgets_from_estimated_counts_shrink_a_flooded_class():
+    X, y = make_classification(n_samples=3000, n_features=8, n_informative=5, n_classes=3,
+                               weights=[0.6, 0.3, 0.1], random_state=0)  # fmt: skip
+    rng = np.random.RandomState(0)
+    flipped = (y == 0) & (rng.uniform(size=len(y)) < 0.3)  # pair flips flood class 2
+    y_noisy = np.where(flipped, 2, y)
+    # half kept: by its labelled rows, class 2 needs flagged (flipped) rows
+    settings = dict(ablation="selector", keep_ratio=0.5, random_state=0, max_epochs=3,
+                    min_samples_per_class=20)  # fmt: skip
+    labels = ScoreAblationASSS(**settings).fit(X, y_noisy)
+    for budgets_from in ("estimated", "estimated_confident"):
+        sampler = ScoreAblationASSS(budgets_from=budgets_from, **settings).fit(X, y_noisy)
+        budgets, kept = sampler.class_budgets_, sampler.sample_indices_
+        assert budgets.sum() == labels.class_budgets_.sum()
+        np.testing.assert_array_equal(np.bincount(y_noisy[kept]), budgets)
+        assert list(sampler.sampling_strategy_.values()) == budgets.tolist()
+        assert budgets[2] < labels.class_budgets_[2] and budgets[0] > labels.class_budgets_[0]
+        assert budgets.min() >= settings["min_samples_per_class"]
+        assert flipped[kept].sum() < flipped[labels.sample_indices_].sum()
+
+
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.1, max_epochs=3)
     params = clone(sampler).get_params()
     assert params["ablation"] == "final_confidence"
     assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
     assert set(params) == set(ASSSSampler().get_params()) | {
-        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by"
+        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from"
     }
 
 
