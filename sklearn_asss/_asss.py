@@ -523,16 +523,17 @@ default="features+label+loss"
         p, self.task_losses_ = p[inverse], losses[inverse]
         self.label_issues_ = self.label_thresholds_ = None
         if class_probabilities:
-            probabilities = class_probabilities[0][inverse]
-            self.label_thresholds_ = fit_label_filter(probabilities, y_encoded, self.label_filter)
-            self.label_issues_ = flag_label_issues(
-                probabilities, y_encoded, self.label_thresholds_
-            )
+            self._flag_label_issues(class_probabilities[0][inverse], y_encoded)
         self._say(
             f"scored {len(X_std):,} rows ({len(first):,} distinct) in "
             f"{time.perf_counter() - start:.1f}s"
         )
         return p
+
+    def _flag_label_issues(self, probabilities, y_encoded):
+        """``label_thresholds_`` and ``label_issues_`` from the task network's probabilities."""
+        self.label_thresholds_ = fit_label_filter(probabilities, y_encoded, self.label_filter)
+        self.label_issues_ = flag_label_issues(probabilities, y_encoded, self.label_thresholds_)
 
     def _say(self, message):
         if self.verbose:

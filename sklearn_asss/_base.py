@@ -141,17 +141,22 @@ class BaseSubsampler(BaseSampler):
     def _fit_indices_or_fail(self, X, y):
         X_valid, y_encoded = self._validate_training_data(X, y)
         counts = np.bincount(y_encoded, minlength=len(self.classes_))
-        self.class_budgets_ = class_budgets(
+        self._set_class_budgets(class_budgets(
             counts,
             n_to_keep(len(y_encoded), len(counts), self.keep_ratio),
             self.min_samples_per_class,
-        )
-        # imbalanced-learn's fitted attribute: the number of rows kept per class
-        self.sampling_strategy_ = dict(zip(self.classes_.tolist(), self.class_budgets_.tolist()))
+        ))  # fmt: skip
         random_state = check_random_state(self.random_state)
         indices = self._select(X_valid, y_encoded, self.class_budgets_, random_state)
         self.sample_indices_ = np.sort(np.asarray(indices, dtype=np.intp))
         return self.sample_indices_
+
+    def _set_class_budgets(self, budgets):
+        """Keep `budgets` as ``class_budgets_`` and ``sampling_strategy_``; return them."""
+        self.class_budgets_ = budgets
+        # imbalanced-learn's fitted attribute: the number of rows kept per class
+        self.sampling_strategy_ = dict(zip(self.classes_.tolist(), budgets.tolist()))
+        return budgets
 
     def _validate_training_data(self, X, y):
         """Check `X` and `y`; set ``classes_``; return float `X` and encoded `y`."""

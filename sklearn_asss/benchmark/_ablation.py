@@ -17,11 +17,7 @@ from skorch.callbacks import Callback
 
 from .. import ASSSSampler
 from .._asss import _label_confidence
-from .._confident_learning import (
-    confident_thresholds,
-    fit_label_filter,
-    flag_label_issues,
-)
+from .._confident_learning import confident_thresholds
 from .._selection import (
     _clusters_per_class,
     class_budgets,
@@ -185,22 +181,19 @@ default="labels"
         estimated = np.bincount(y_encoded[~moved], minlength=n_classes) + np.bincount(
             self.predicted_[moved], minlength=n_classes
         )
-        floors = np.minimum(labelled, self.min_samples_per_class)
-        counts = np.clip(estimated, floors, labelled).clip(min=1)
+        counts = np.clip(estimated, np.minimum(labelled, self.min_samples_per_class), labelled)
         if counts.sum() < n_keep:
             counts = labelled
-        self.class_budgets_ = class_budgets(counts, n_keep, self.min_samples_per_class)
-        self.sampling_strategy_ = dict(
-            zip(self.classes_.tolist(), self.class_budgets_.tolist())
-        )
-        return self.class_budgets_
+        return self._set_class_budgets(class_budgets(counts, n_keep, self.min_samples_per_class))
 
-    def _true_class_guesses(self, X_std, y_encoded):
+    def _flag_label_issues(self, probabilities, y_encoded):
+        super()._flag_label_issues(probabilities, y_encoded)
+        if self.budgets_from != "labels":
+            self.predicted_ = self._true_class_guesses(probabilities, y_encoded)
+
+    def _true_class_guesses(self, probabilities, y_encoded):
         """Each row's most probable class; with ``"estimated_confident"``, its label
         unless that class's probability reaches the class's confident threshold."""
-        *_, probabilities = self.net_.probabilities_and_losses(
-            X_std, torch.as_tensor(y_encoded), class_probabilities=True
-        )
         guesses = probabilities.argmax(axis=1)
         if self.budgets_from == "estimated":
             return guesses
@@ -218,16 +211,13 @@ default="labels"
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         p = super()._score_every_row(X_std, y_encoded, pairs)
-        if self.budgets_from != "labels":
-            self.predicted_ = self._true_class_guesses(X_std, y_encoded)
         crossfit_issues = self.label_filter is not None and self.issue_probabilities == "crossfit"
         if crossfit_issues or self.ablation == "crossfit_confidence":
             crossfit = self._crossfit_probabilities(X_std, y_encoded)
         if self.ablation == "crossfit_confidence":
             self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
         if crossfit_issues:
-            self.label_thresholds_ = fit_label_filter(crossfit, y_encoded, self.label_filter)
-            self.label_issues_ = flag_label_issues(crossfit, y_encoded, self.label_thresholds_)
+            super()._flag_label_issues(crossfit, y_encoded)  # without _true_class_guesses
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
