@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from sklearn_asss import class_budgets, select_subset
+from sklearn_asss import _selection
 from sklearn_asss._selection import (
     _apportion,
+    _clusters_per_class,
     n_to_keep,
     select_sample,
     select_sample_in_clusters,
@@ -260,3 +262,18 @@ def test_non_finite_scores_are_a_value_error_naming_the_row(function, bad):
     error = _call_in_thread(*calls[function])
     assert isinstance(error, ValueError)
     assert "must be finite" in str(error) and "first at row 7" in str(error)
+
+
+def test_clustered_retrieval_caps_the_clusters_of_a_class(monkeypatch):
+    # one cluster per five kept rows, but no more than the cap: the 60 kept rows of class 0
+    # make 12 clusters, capped at 3; class 1 keeps 20 rows, under the 50 to cluster at all
+    monkeypatch.setattr(_selection, "_MAX_CLUSTERS_PER_CLASS", 3)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    y = np.repeat([0, 1], 200)
+    clusters = _clusters_per_class(X, y, np.array([60, 20]), np.random.RandomState(0))
+    assert len(np.unique(clusters[y == 0])) == 3
+    assert len(np.unique(clusters[y == 1])) == 1
+    monkeypatch.setattr(_selection, "_MAX_CLUSTERS_PER_CLASS", 1000)
+    clusters = _clusters_per_class(X, y, np.array([60, 20]), np.random.RandomState(0))
+    assert len(np.unique(clusters[y == 0])) == 12

@@ -1,6 +1,7 @@
 """The skorch net that plays the ASSS game: two modules, two optimizers, one train step."""
 
 import warnings
+from typing import NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -276,11 +277,9 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         y = to_tensor(y, device=self.device).long()
         self.module_.train()
         self.selector_.train()
-        counts = inputs.get("counts")
         if self.in_warmup:
-            return self._warmup_step(inputs["X"], y, counts)
-        step = self._task_step(inputs["X"], y, counts)
-        self._selector_step(inputs, y)
+            return self._warmup_step(inputs["X"], y, inputs.get("counts"))
+        step = self._game_step(inputs, y)
         self.game_steps_done_ += 1
         return step
 
@@ -296,80 +295,61 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         self._record(task_loss=loss.item(), mean_p=row_mean(p, counts).item())
         return {"loss": loss.detach(), "y_pred": logits.detach()}
 
-    def _task_step(self, X, y, counts):
+    def _game_step(self, inputs, y):
+        """One step of both networks from the same parameters and the same relaxed selections.
+
+        As in learning-to-reweight, one forward pass of the task network on
+        the batch serves both: its per-row loss is what the selector sees and
+        what the task network learns from, weighted by ``z~``; the selector is
+        judged by the look-ahead from those same parameters and ``z~``.
+        """
+        X, counts = inputs["X"], inputs.get("counts")
+        task_logits, features = self._task_forward(X)
+        per_sample_loss = per_sample_cross_entropy(task_logits, y)
+        batch = _Batch(X, y, counts, task_logits.detach(), features, per_sample_loss.detach())
+        logits = self.selector_(self.selector_features(X, y, batch.losses))
+        weights = relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
+        self._step_selector(batch, inputs, torch.sigmoid(logits), weights)
         self.optimizer_.zero_grad()
-        logits = self.module_(X)
-        per_sample_loss = per_sample_cross_entropy(logits, y)
-        with torch.no_grad():
-            features = self.selector_features(X, y, per_sample_loss)
-            weights = relaxed_bernoulli(
-                self.selector_(features), self.temperature, self.noise_generator_
-            )
+        weights = weights.detach()
         normalised = weights / row_mean(weights, counts).clamp_min(1e-12)
         row_mean(normalised * per_sample_loss, counts).backward()
         self.optimizer_.step()
         return {
-            "loss": weighted_task_loss(per_sample_loss.detach(), weights, counts),
-            "y_pred": logits.detach(),
+            "loss": weighted_task_loss(batch.losses, weights, counts),
+            "y_pred": batch.logits,
         }
 
-    def _selector_step(self, inputs, y):
-        X, counts = inputs["X"], inputs.get("counts")
-        by_output_layer = self.objective == "bilevel" and self.lookahead == "output_layer"
-        with torch.no_grad():
-            if by_output_layer:
-                task_logits, features = self.logits_and_features(X)
-                val_logits, val_features = self.logits_and_features(inputs["meta_X"])
-            else:
-                task_logits = self.module_(X)
-            per_sample_loss = per_sample_cross_entropy(task_logits, y)
-        logits = self.selector_(self.selector_features(X, y, per_sample_loss))
-        p = torch.sigmoid(logits)
-        weights = relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
-        # a distinct row weighs in the look-ahead step as all its copies together
-        step_weights = weights if counts is None else weights * counts
+    def _task_forward(self, X):
+        """C's logits for `X` and, for the output-layer look-ahead, its output layer's input."""
+        if self.objective == "bilevel" and self.lookahead == "output_layer":
+            logits, features = self.logits_and_features(X)
+            return logits, features.detach()
+        return self.module_(X), None
+
+    def _step_selector(self, batch, inputs, p, weights):
+        """The selector's update, judged from the task network's parameters before its step."""
         if self.objective == "paper":
-            fidelity = weighted_task_loss(per_sample_loss, weights, counts)
+            fidelity = weighted_task_loss(batch.losses, weights, batch.counts)
             loss = paper_selector_loss(
                 fidelity,
                 p,
                 sparsity_weight=self.sparsity_weight,
                 entropy_weight=self.entropy_weight,
                 baseline=self._update_baseline(fidelity.item()),
-                counts=counts,
+                counts=batch.counts,
             )
             surrogate = loss
         else:
-            if by_output_layer:
-                fidelity = output_layer_lookahead_loss(
-                    task_logits,
-                    features,
-                    y,
-                    step_weights,
-                    val_logits,
-                    val_features,
-                    inputs["meta_y"].long(),
-                    lookahead_lr=self.lr,
-                    bias=self.output_layer_.bias is not None,
-                    val_counts=inputs.get("meta_counts"),
-                )
-            else:
-                fidelity = lookahead_validation_loss(
-                    self.module_,
-                    X,
-                    y,
-                    step_weights,
-                    inputs["meta_X"],
-                    inputs["meta_y"].long(),
-                    lookahead_lr=self.lr,
-                    val_counts=inputs.get("meta_counts"),
-                )
+            # a distinct row weighs in the look-ahead step as all its copies together
+            step_weights = weights if batch.counts is None else weights * batch.counts
+            fidelity = self._lookahead_loss(batch, inputs, step_weights)
             regularisation = self.sparsity_weight * budget_penalty(
-                p, self.keep_ratio, counts
-            ) - self.entropy_weight * mean_binary_entropy(p, counts=counts)
+                p, self.keep_ratio, batch.counts
+            ) - self.entropy_weight * mean_binary_entropy(p, counts=batch.counts)
             loss = fidelity + regularisation
             surrogate = (
-                standardised_weight_gradient(fidelity, weights, counts) + regularisation
+                standardised_weight_gradient(fidelity, weights, batch.counts) + regularisation
             )
         parameters = list(self.selector_.parameters())
         grads = torch.autograd.grad(surrogate, parameters)
@@ -380,9 +360,25 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         self._record(
             task_loss=fidelity.item(),
             selector_loss=loss.item(),
-            mean_p=row_mean(p, counts).item(),
+            mean_p=row_mean(p, batch.counts).item(),
             tau=self.temperature,
         )
+
+    def _lookahead_loss(self, batch, inputs, step_weights):
+        """The judging batch's expected error after the look-ahead step (``lookahead``)."""
+        y_val, val_counts = inputs["meta_y"].long(), inputs.get("meta_counts")
+        if batch.features is None:
+            return lookahead_validation_loss(
+                self.module_, batch.X, batch.y, step_weights, inputs["meta_X"], y_val,
+                lookahead_lr=self.lr, val_counts=val_counts,
+            )  # fmt: skip
+        with torch.no_grad():
+            val_logits, val_features = self.logits_and_features(inputs["meta_X"])
+        return output_layer_lookahead_loss(
+            batch.logits, batch.features, batch.y, step_weights, val_logits, val_features,
+            y_val, lookahead_lr=self.lr, bias=self.output_layer_.bias is not None,
+            val_counts=val_counts,
+        )  # fmt: skip
 
     def logits_and_features(self, X):
         """C's logits for `X` and the input of its output layer (``lookahead="output_layer"``)."""
@@ -464,6 +460,17 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
                 SelectionCollapseWarning,
                 stacklevel=2,
             )
+
+
+class _Batch(NamedTuple):
+    """A game batch and the task network's pass on it (detached), shared by both updates."""
+
+    X: torch.Tensor
+    y: torch.Tensor
+    counts: Optional[torch.Tensor]
+    logits: torch.Tensor
+    features: Optional[torch.Tensor]
+    losses: torch.Tensor
 
 
 def _named_inputs(data):
