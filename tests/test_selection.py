@@ -3,8 +3,7 @@ import threading
 import numpy as np
 import pytest
 
-from sklearn_asss import class_budgets, select_subset
-from sklearn_asss import _selection
+from sklearn_asss import _selection, class_budgets, select_subset
 from sklearn_asss._selection import (
     _apportion,
     _clusters_per_class,
