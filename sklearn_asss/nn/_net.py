@@ -296,39 +296,58 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         return {"loss": loss.detach(), "y_pred": logits.detach()}
 
     def _game_step(self, inputs, y):
-        """One step of both networks from the same parameters and the same relaxed selections.
+        """One step of the game: the task network's, then the selector's.
 
-        As in learning-to-reweight, one forward pass of the task network on
-        the batch serves both: its per-row loss is what the selector sees and
-        what the task network learns from, weighted by ``z~``; the selector is
-        judged by the look-ahead from those same parameters and ``z~``.
+        With the output-layer look-ahead, one forward pass of the task network
+        on the batch serves both, as in learning-to-reweight: its per-row loss
+        is what the selector sees, one draw of ``z~`` weights the task
+        network's step, and the selector is judged from the parameters before
+        that step. Otherwise (the full look-ahead, the paper objective) the
+        task network steps first on a draw of its own and the selector is
+        judged from the stepped network on a fresh pass and draw: with the full
+        look-ahead, one pass retained 0.26-0.49 points less under label noise
+        on the six panel tables (the user guide's parameters page).
         """
         X, counts = inputs["X"], inputs.get("counts")
-        task_logits, features = self._task_forward(X)
-        per_sample_loss = per_sample_cross_entropy(task_logits, y)
-        batch = _Batch(X, y, counts, task_logits.detach(), features, per_sample_loss.detach())
-        logits = self.selector_(self.selector_features(X, y, batch.losses))
-        weights = relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
-        self._step_selector(batch, inputs, torch.sigmoid(logits), weights)
+        one_pass = self.objective == "bilevel" and self.lookahead == "output_layer"
+        if one_pass:
+            logits, features = self.logits_and_features(X)
+            per_sample_loss = per_sample_cross_entropy(logits, y)
+            batch = _Batch(
+                X, y, counts, logits.detach(), features.detach(), per_sample_loss.detach()
+            )
+            weights = self._step_selector(batch, inputs).detach()
+        else:
+            logits = self.module_(X)
+            per_sample_loss = per_sample_cross_entropy(logits, y)
+            with torch.no_grad():
+                _, weights = self._relaxed_selections(X, y, per_sample_loss)
+        self._step_task(per_sample_loss, weights, counts)
+        if not one_pass:
+            with torch.no_grad():
+                stepped = self.module_(X)
+            losses = per_sample_cross_entropy(stepped, y)
+            self._step_selector(_Batch(X, y, counts, stepped, None, losses), inputs)
+        return {
+            "loss": weighted_task_loss(per_sample_loss.detach(), weights, counts),
+            "y_pred": logits.detach(),
+        }
+
+    def _relaxed_selections(self, X, y, per_sample_loss):
+        """The selector's logits for the rows and ``z~`` of equation (2) drawn from them."""
+        logits = self.selector_(self.selector_features(X, y, per_sample_loss))
+        return logits, relaxed_bernoulli(logits, self.temperature, self.noise_generator_)
+
+    def _step_task(self, per_sample_loss, weights, counts):
         self.optimizer_.zero_grad()
-        weights = weights.detach()
         normalised = weights / row_mean(weights, counts).clamp_min(1e-12)
         row_mean(normalised * per_sample_loss, counts).backward()
         self.optimizer_.step()
-        return {
-            "loss": weighted_task_loss(batch.losses, weights, counts),
-            "y_pred": batch.logits,
-        }
 
-    def _task_forward(self, X):
-        """C's logits for `X` and, for the output-layer look-ahead, its output layer's input."""
-        if self.objective == "bilevel" and self.lookahead == "output_layer":
-            logits, features = self.logits_and_features(X)
-            return logits, features.detach()
-        return self.module_(X), None
-
-    def _step_selector(self, batch, inputs, p, weights):
-        """The selector's update, judged from the task network's parameters before its step."""
+    def _step_selector(self, batch, inputs):
+        """The selector's update on a fresh draw of ``z~`` from `batch`'s pass; returns ``z~``."""
+        logits, weights = self._relaxed_selections(batch.X, batch.y, batch.losses)
+        p = torch.sigmoid(logits)
         if self.objective == "paper":
             fidelity = weighted_task_loss(batch.losses, weights, batch.counts)
             loss = paper_selector_loss(
@@ -363,6 +382,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
             mean_p=row_mean(p, batch.counts).item(),
             tau=self.temperature,
         )
+        return weights
 
     def _lookahead_loss(self, batch, inputs, step_weights):
         """The judging batch's expected error after the look-ahead step (``lookahead``)."""

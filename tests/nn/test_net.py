@@ -81,8 +81,8 @@ def test_budget_penalty_pulls_a_selector_started_far_below_the_budget_back(table
 
 def test_a_selector_returning_nan_stops_with_a_clear_error(table):
     X, y = table
-    # 8 batches an epoch, one selector pass a batch in the game: NaN from epoch 3 on
-    net = _net(selector=NaNSelectorMLP, selector__from_call=8 * 2 + 1)
+    # 8 batches an epoch, two selector passes a batch in the game: NaN from epoch 3 on
+    net = _net(selector=NaNSelectorMLP, selector__from_call=2 * 8 * 2 + 1)
     with pytest.raises(TrainingDivergedError, match=r"epoch 3.*selector's mean selection.*nan"):
         net.fit(X, y)
 
@@ -190,8 +190,8 @@ def test_unknown_lookahead_is_a_value_error(table):
 def test_output_layer_lookahead_needs_no_second_pass_through_the_task_network(table):
     """Per game step: one pass on the batch for both networks and one on the judging batch.
 
-    The full look-ahead passes through the network again, on the batch and on the judging
-    batch, with the stepped parameters.
+    With the full look-ahead the task network steps first; the selector step then passes
+    the batch through the stepped network, and the look-ahead passes through it twice more.
     """
     X, y = table
     calls = {"n": 0}
@@ -202,7 +202,7 @@ def test_output_layer_lookahead_needs_no_second_pass_through_the_task_network(ta
             return super().forward(X)
 
     params = dict(module=Counting, warmup_epochs=0, max_epochs=2, batch_size=50)
-    for lookahead, passes in [("output_layer", 2), ("full", 3)]:
+    for lookahead, passes in [("output_layer", 2), ("full", 4)]:
         calls["n"] = 0
         _net(lookahead=lookahead, **params).fit(X, y)
         assert calls["n"] == passes * 2 * len(X) // 50
