@@ -87,8 +87,8 @@ class ASSSSampler(BaseSubsampler):
     ``final_temperature`` over the ``max_epochs`` epochs of the game, step by
     step. On a table of more than ``max_game_samples`` rows (100,000), both
     play on a stratified sample of that many rows, and the trained networks
-    then score every row. The networks see
-    the features standardised, with values beyond 3 standard deviations
+    then score every row. The networks see the features standardised, with
+    values beyond 3 standard deviations
     compressed logarithmically (a rare one-hot category would otherwise
     standardise to values in the hundreds and outweigh every other input);
     the returned rows are unchanged.
@@ -113,9 +113,9 @@ class ASSSSampler(BaseSubsampler):
     selection : {{"clustered", "sample", "top", "stratified"}}, default="clustered"
         How the subset is retrieved from :math:`p`, within each class budget:
         ``"clustered"`` splits each class into K-means clusters (one per five
-        rows to keep, at most 1,000, on the standardised features the networks see), gives
-        each cluster a share of the class budget in proportion to its rows,
-        and draws within each cluster in proportion to :math:`p`: the
+        rows to keep, at most 1,000, on the standardised features the networks
+        see), gives each cluster a share of the class budget in proportion to
+        its rows, and draws within each cluster in proportion to :math:`p`: the
         selector decides which rows of a neighbourhood are kept, the
         clusters keep the subset spread over the whole class. A cluster
         whose mean :math:`p` is below a tenth of its class's mean (a clump of
@@ -216,9 +216,9 @@ default="prune_by_noise_rate"
         rows outside the game are scored by a network that never saw them.
         The fast setting ``max_game_samples=20_000, max_epochs=None,
         batch_size=512, selector_lr=1e-3`` costs a fraction of the default's
-        time on shuttle and connect-4 and filters label noise
-        far better on small tables, but retains less on connect-4 (figures
-        in the user guide's parameters page).
+        time on shuttle and connect-4 and filters label noise far better on
+        small tables, but retains less on connect-4 (figures in the user
+        guide's parameters page).
 
     collapse_duplicates : bool, default=True
         Play the warm-up and the game on the distinct (row, label) pairs of

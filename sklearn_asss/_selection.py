@@ -123,12 +123,12 @@ def select_subset(
           when the rest still covers the budget, and draw evenly across the
           remaining ranks (systematic sampling with a random offset);
         - ``"clustered"``: split the class into K-means clusters of `X` (one
-          per five rows to keep, at most 1,000), give each cluster a share of the budget in
-          proportion to its rows (a cluster whose mean score is below a tenth
-          of its class's mean gets its share cut in proportion; clusters too
-          small for a share of two rows are pooled), and draw within each
-          cluster as ``"sample"`` does. A class keeping fewer than 50 rows is
-          drawn as a whole, as by ``"sample"``.
+          per five rows to keep, at most 1,000), give each cluster a share of
+          the budget in proportion to its rows (a cluster whose mean score is
+          below a tenth of its class's mean gets its share cut in proportion;
+          clusters too small for a share of two rows are pooled), and draw
+          within each cluster as ``"sample"`` does. A class keeping fewer than
+          50 rows is drawn as a whole, as by ``"sample"``.
     X : array-like of shape (n_samples, n_features), default=None
         The rows, as the clustering should see them (scaled); needed by
         ``"clustered"`` only.

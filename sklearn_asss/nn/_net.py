@@ -309,21 +309,20 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         on the six panel tables (the user guide's parameters page).
         """
         X, counts = inputs["X"], inputs.get("counts")
-        one_pass = self.objective == "bilevel" and self.lookahead == "output_layer"
-        if one_pass:
+        if self.objective == "bilevel" and self.lookahead == "output_layer":
             logits, features = self.logits_and_features(X)
             per_sample_loss = per_sample_cross_entropy(logits, y)
             batch = _Batch(
                 X, y, counts, logits.detach(), features.detach(), per_sample_loss.detach()
             )
             weights = self._step_selector(batch, inputs).detach()
+            self._step_task(per_sample_loss, weights, counts)
         else:
             logits = self.module_(X)
             per_sample_loss = per_sample_cross_entropy(logits, y)
             with torch.no_grad():
                 _, weights = self._relaxed_selections(X, y, per_sample_loss)
-        self._step_task(per_sample_loss, weights, counts)
-        if not one_pass:
+            self._step_task(per_sample_loss, weights, counts)
             with torch.no_grad():
                 stepped = self.module_(X)
             losses = per_sample_cross_entropy(stepped, y)
@@ -387,7 +386,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
     def _lookahead_loss(self, batch, inputs, step_weights):
         """The judging batch's expected error after the look-ahead step (``lookahead``)."""
         y_val, val_counts = inputs["meta_y"].long(), inputs.get("meta_counts")
-        if batch.features is None:
+        if self.lookahead == "full":
             return lookahead_validation_loss(
                 self.module_, batch.X, batch.y, step_weights, inputs["meta_X"], y_val,
                 lookahead_lr=self.lr, val_counts=val_counts,
@@ -483,7 +482,8 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
 
 
 class _Batch(NamedTuple):
-    """A game batch and the task network's pass on it (detached), shared by both updates."""
+    """A game batch and the task network's pass on it (detached); ``features``, the output
+    layer's input, only for the output-layer look-ahead."""
 
     X: torch.Tensor
     y: torch.Tensor
