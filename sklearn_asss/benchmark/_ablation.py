@@ -7,11 +7,12 @@ It lives in the experiment layer, not in the package's API.
 
 import copy
 import inspect
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
@@ -20,6 +21,7 @@ from .._asss import _label_confidence
 from .._confident_learning import confident_thresholds
 from .._selection import (
     _clusters_per_class,
+    _select_by_rule,
     class_budgets,
     fill_trusted_first,
     select_sample,
@@ -27,9 +29,11 @@ from .._selection import (
     select_subset,
     select_top,
 )
+from .._utils import cluster_rows
 from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
 from ..nn._utils import eval_no_grad, inference_batches
+from ..samplers._kmeans import _nearest_per_cluster
 
 #: ``ablation`` values: the score the retrieval draws by instead of ``p``.
 ABLATIONS = (
@@ -50,6 +54,8 @@ ISSUE_PROBABILITIES = ("final", "crossfit")
 FLAGGED_BY = ("score", "confidence", "confidence_sample")
 #: ``budgets_from`` values: which class counts the class budgets are shares of
 BUDGETS_FROM = ("labels", "estimated", "estimated_confident")
+#: ``retrieval`` values: how a class's budget is taken from its rows (after the label filter)
+RETRIEVALS = ("package", "medoids", "credible_medoids", "top_score_per_cluster")
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -120,6 +126,8 @@ default="labels"
         "issue_probabilities": [StrOptions(set(ISSUE_PROBABILITIES))],
         "flagged_by": [StrOptions(set(FLAGGED_BY))],
         "budgets_from": [StrOptions(set(BUDGETS_FROM))],
+        "retrieval": [StrOptions(set(RETRIEVALS))],
+        "medoid_max_rows": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(
@@ -130,6 +138,8 @@ default="labels"
         issue_probabilities="final",
         flagged_by="confidence_sample",
         budgets_from="labels",
+        retrieval="package",
+        medoid_max_rows=None,
         **params,
     ):
         super().__init__(**params)
@@ -138,10 +148,16 @@ default="labels"
         self.issue_probabilities = issue_probabilities
         self.flagged_by = flagged_by
         self.budgets_from = budgets_from
+        self.retrieval = retrieval
+        self.medoid_max_rows = medoid_max_rows
 
     def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
         if self.budgets_from != "labels" and drawn_last is not None:
             budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
+        if self.retrieval != "package":
+            return self._retrieve_medoids(
+                X_std.numpy(), scores, y_encoded, budgets, random_state, drawn_last
+            )
         by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
         if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "confidence_sample"):
             return super()._retrieve(
@@ -171,6 +187,31 @@ default="labels"
             return select_sample(by[rows], y_encoded[rows], rows_budgets, random_state)
 
         confidence = _label_confidence(self.task_losses_)
+        return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
+
+    def _retrieve_medoids(self, X, scores, y_encoded, budgets, random_state, drawn_last):
+        """The ``retrieval`` rule on the unflagged rows, the flagged ones as the package."""
+        random_state = check_random_state(random_state)
+        confidence = _label_confidence(self.task_losses_)
+
+        def draw(rows, rows_budgets):
+            by_medoids = np.asarray(rows_budgets).copy()
+            if self.medoid_max_rows is not None:
+                by_medoids[by_medoids > self.medoid_max_rows] = 0
+            kept = _medoids_per_class(
+                self.retrieval, scores[rows], y_encoded[rows], by_medoids, X[rows], random_state
+            )
+            if (by_medoids == rows_budgets).all():
+                return kept
+            others = _select_by_rule(
+                self.selection, scores[rows], y_encoded[rows], rows_budgets - by_medoids,
+                X[rows], random_state,
+            )  # fmt: skip
+            return np.sort(np.concatenate([kept, others]))
+
+        def draw_rest(rows, rows_budgets):
+            return select_sample(confidence[rows], y_encoded[rows], rows_budgets, random_state)
+
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
     def _estimated_budgets(self, y_encoded, issues, n_keep):
@@ -288,10 +329,35 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
     return (total / len(states))[inverse]
 
 
+def _medoids_per_class(retrieval, scores, y_encoded, budgets, X, random_state):
+    """Per class, one K-means cluster per kept row and a row of each (``retrieval``)."""
+    kept = []
+    for c, budget in enumerate(budgets):
+        if budget == 0:
+            continue
+        rows = np.flatnonzero(y_encoded == c)
+        if retrieval == "credible_medoids":
+            n_credible = max(int(budget), -(-len(rows) // 2))
+            rows = rows[np.argsort(-scores[rows], kind="stable")[:n_credible]]
+        labels, distances, _ = cluster_rows(X[rows], int(budget), random_state)
+        if retrieval == "top_score_per_cluster":
+            _, cluster_of_row, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+            picked = select_top(
+                scores[rows], cluster_of_row.ravel(), class_budgets(sizes, int(budget))
+            )
+        else:
+            picked = _nearest_per_cluster(labels, distances, int(budget))
+        kept.append(rows[picked])
+    return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
+
+
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    names = ("ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from")
+    names = (
+        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from",
+        "retrieval", "medoid_max_rows",
+    )  # fmt: skip
     own = [inspect.signature(init).parameters[name] for name in names]
     init.__signature__ = inspect.Signature([*parent, *own])
     return init

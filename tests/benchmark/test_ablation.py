@@ -195,13 +195,58 @@ def test_budgets_from_estimated_counts_shrink_a_flooded_class():
         assert flipped[kept].sum() < flipped[labels.sample_indices_].sum()
 
 
+def test_medoid_retrieval_keeps_the_row_nearest_each_centroid():
+    """Four tight blobs per class, four rows kept per class: each blob's most central row."""
+    rng = np.random.RandomState(0)
+    centres = 10 * rng.normal(size=(8, 4))
+    blob = np.repeat(np.arange(8), 30)
+    X = centres[blob] + 0.3 * rng.normal(size=(len(blob), 4))
+    y = blob // 4
+    settings = dict(ablation="selector", keep_ratio=8 / len(y), min_samples_per_class=4,
+                    random_state=0, max_epochs=2, label_filter=None)  # fmt: skip
+    sampler = ScoreAblationASSS(retrieval="medoids", **settings).fit(X, y)
+    X_std = sampler._standardise(X).numpy()
+    central = [
+        np.flatnonzero(blob == b)[
+            np.argmin(np.linalg.norm(X_std[blob == b] - X_std[blob == b].mean(axis=0), axis=1))
+        ]
+        for b in range(8)
+    ]
+    np.testing.assert_array_equal(sampler.sample_indices_, central)
+    package = ScoreAblationASSS(**settings).fit(X, y)
+    assert not np.array_equal(package.sample_indices_, central)
+
+
+def test_medoid_retrieval_variants_and_the_budget_bound(data):
+    X, y = data
+    settings = dict(ablation="selector", keep_ratio=0.3, random_state=0, max_epochs=2,
+                    min_samples_per_class=5, label_filter=None)  # fmt: skip
+    package = ScoreAblationASSS(**settings).fit(X, y)
+    budgets = package.class_budgets_
+    for retrieval in ("medoids", "credible_medoids", "top_score_per_cluster"):
+        kept = ScoreAblationASSS(retrieval=retrieval, **settings).fit(X, y).sample_indices_
+        np.testing.assert_array_equal(np.bincount(y[kept]), budgets)
+    credible = ScoreAblationASSS(retrieval="credible_medoids", **settings).fit(X, y)
+    p = credible.selection_scores_
+    for c, budget in enumerate(budgets):
+        rows = np.flatnonzero(y == c)
+        kept_c = np.intersect1d(credible.sample_indices_, rows)
+        upper = rows[np.argsort(-p[rows], kind="stable")[: max(budget, -(-len(rows) // 2))]]
+        assert np.isin(kept_c, upper).all()
+    # a bound below every budget: the package's retrieval, the same rows
+    bounded = ScoreAblationASSS(retrieval="medoids", medoid_max_rows=int(budgets.min()) - 1,
+                                **settings).fit(X, y)  # fmt: skip
+    np.testing.assert_array_equal(bounded.sample_indices_, package.sample_indices_)
+
+
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     sampler = ScoreAblationASSS(ablation="final_confidence", keep_ratio=0.1, max_epochs=3)
     params = clone(sampler).get_params()
     assert params["ablation"] == "final_confidence"
     assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
     assert set(params) == set(ASSSSampler().get_params()) | {
-        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from"
+        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from",
+        "retrieval", "medoid_max_rows",
     }
 
 
