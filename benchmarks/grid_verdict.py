@@ -7,7 +7,8 @@ Usage::
 
 For the candidate method, in every cell (data set, label noise, keep ratio) of
 the rows given, prints a Markdown table of paired differences in points of PRR
-(standard error in brackets) and the bars it misses:
+(standard error in brackets) and the bars it misses, then how many cells miss
+each bar:
 
 - ``best``: macro F1 and accuracy at least those of the best other method (by
   mean) minus one paired standard error;
@@ -43,6 +44,13 @@ def cell_verdicts(rows, candidate):
                                  candidate))  # fmt: skip
     table = pd.DataFrame(verdicts)
     return table[[c for c in table.columns if c != "misses"] + ["misses"]]
+
+
+def misses_by_bar(table):
+    """How many cells of a :func:`cell_verdicts` table miss each bar, most missed first."""
+    bars = table["misses"].str.split(", ").explode()
+    bars = bars[bars != "none"].str.replace(r" \(.*\)$", "", regex=True)
+    return bars.value_counts()
 
 
 def _verdict(cell, others, means, candidate):
@@ -98,6 +106,10 @@ def main():
         missed = int((table["misses"] != "none").sum())
         print(f"\n## {path}: {args.candidate}, {int(np.median(pairs))} fold-draws per cell; "
               f"{missed} of {len(table)} cells miss a bar\n")  # fmt: skip
+        counts = misses_by_bar(table)
+        if len(counts):
+            print("Cells missing each bar: "
+                  + ", ".join(f"{bar} {n}" for bar, n in counts.items()) + "\n")  # fmt: skip
         print(table.to_markdown(index=False))
 
 

@@ -39,6 +39,17 @@ def test_a_candidate_behind_cleanlab_misses_the_best_and_cleanlab_bars():
                              "cleanlab flipped, cleanlab time")  # fmt: skip
 
 
+def test_misses_are_counted_by_bar_without_the_method_that_sets_it():
+    prr = {"asss": [0.90, 0.91, 0.92, 0.93], "random_floor": FLOOR,
+           "cleanlab": [0.95, 0.96, 0.97, 0.98]}  # fmt: skip
+    flipped = {"asss": 0.04, "random_floor": 0.2, "cleanlab": 0.05}
+    seconds = {"asss": 2.0, "random_floor": 0.0, "cleanlab": 1.0}
+    rows = pd.concat([noisy_cell(prr, flipped, seconds).assign(keep_ratio=k) for k in (0.1, 0.3)])
+    script = load_script()
+    counts = script.misses_by_bar(script.cell_verdicts(rows, "asss")).to_dict()
+    assert counts == {"best F1": 2, "best acc": 2, "cleanlab F1": 2, "cleanlab time": 2}
+
+
 def test_a_candidate_ahead_of_every_method_misses_nothing_but_a_tied_floor_is_a_miss():
     prr = {"asss": [0.90, 0.91, 0.92, 0.93], "random_floor": FLOOR,
            "cleanlab": [0.89, 0.90, 0.91, 0.91]}  # fmt: skip
