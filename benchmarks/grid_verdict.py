@@ -7,8 +7,8 @@ Usage::
 
 For the candidate method, in every cell (data set, label noise, keep ratio) of
 the rows given, prints a Markdown table of paired differences in points of PRR
-(standard error in brackets) and the bars it misses, then how many cells miss
-each bar:
+(standard error in brackets) and the bars it misses (and, above the table, how
+many cells miss each bar). The bars:
 
 - ``best``: macro F1 and accuracy at least those of the best other method (by
   mean) minus one paired standard error;
