@@ -55,7 +55,9 @@ FLAGGED_BY = ("score", "confidence", "confidence_sample")
 #: ``budgets_from`` values: which class counts the class budgets are shares of
 BUDGETS_FROM = ("labels", "estimated", "estimated_confident")
 #: ``retrieval`` values: how a class's budget is taken from its rows (after the label filter)
-RETRIEVALS = ("package", "medoids", "credible_medoids", "top_score_per_cluster")
+RETRIEVALS = (
+    "package", "medoids", "credible_medoids", "confident_medoids", "top_score_per_cluster"
+)
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -198,8 +200,9 @@ default="labels"
             by_medoids = np.asarray(rows_budgets).copy()
             if self.medoid_max_rows is not None:
                 by_medoids[by_medoids > self.medoid_max_rows] = 0
+            gate = confidence if self.retrieval == "confident_medoids" else scores
             kept = _medoids_per_class(
-                self.retrieval, scores[rows], y_encoded[rows], by_medoids, X[rows], random_state
+                self.retrieval, gate[rows], y_encoded[rows], by_medoids, X[rows], random_state
             )
             if (by_medoids == rows_budgets).all():
                 return kept
@@ -330,7 +333,11 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
 
 
 def _medoids_per_class(retrieval, scores, y_encoded, budgets, X, random_state):
-    """Per class, one K-means cluster per kept row and a row of each (``retrieval``)."""
+    """Per class, one K-means cluster per kept row and a row of each (``retrieval``).
+
+    `scores` rank the rows for ``"credible_medoids"`` and ``"top_score_per_cluster"``
+    and are the label confidences for ``"confident_medoids"``.
+    """
     kept = []
     for c, budget in enumerate(budgets):
         if budget == 0:
@@ -339,6 +346,12 @@ def _medoids_per_class(retrieval, scores, y_encoded, budgets, X, random_state):
         if retrieval == "credible_medoids":
             n_credible = max(int(budget), -(-len(rows) // 2))
             rows = rows[np.argsort(-scores[rows], kind="stable")[:n_credible]]
+        elif retrieval == "confident_medoids":
+            confident = rows[scores[rows] >= scores[rows].mean()]
+            if len(confident) >= budget:
+                rows = confident
+            else:
+                rows = rows[np.argsort(-scores[rows], kind="stable")[: int(budget)]]
         labels, distances, _ = cluster_rows(X[rows], int(budget), random_state)
         if retrieval == "top_score_per_cluster":
             _, cluster_of_row, sizes = np.unique(labels, return_inverse=True, return_counts=True)

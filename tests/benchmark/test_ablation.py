@@ -223,7 +223,8 @@ def test_medoid_retrieval_variants_and_the_budget_bound(data):
                     min_samples_per_class=5, label_filter=None)  # fmt: skip
     package = ScoreAblationASSS(**settings).fit(X, y)
     budgets = package.class_budgets_
-    for retrieval in ("medoids", "credible_medoids", "top_score_per_cluster"):
+    for retrieval in ("medoids", "credible_medoids", "confident_medoids",
+                      "top_score_per_cluster"):  # fmt: skip
         kept = ScoreAblationASSS(retrieval=retrieval, **settings).fit(X, y).sample_indices_
         np.testing.assert_array_equal(np.bincount(y[kept]), budgets)
     credible = ScoreAblationASSS(retrieval="credible_medoids", **settings).fit(X, y)
@@ -233,6 +234,12 @@ def test_medoid_retrieval_variants_and_the_budget_bound(data):
         kept_c = np.intersect1d(credible.sample_indices_, rows)
         upper = rows[np.argsort(-p[rows], kind="stable")[: max(budget, -(-len(rows) // 2))]]
         assert np.isin(kept_c, upper).all()
+    confident = ScoreAblationASSS(retrieval="confident_medoids", **settings).fit(X, y)
+    confidence = np.exp(-confident.task_losses_)
+    for c in range(3):
+        rows = np.flatnonzero(y == c)
+        kept_c = np.intersect1d(confident.sample_indices_, rows)
+        assert confidence[kept_c].min() >= confidence[rows].mean()
     # a bound below every budget: the package's retrieval, the same rows
     bounded = ScoreAblationASSS(retrieval="medoids", medoid_max_rows=int(budgets.min()) - 1,
                                 **settings).fit(X, y)  # fmt: skip
