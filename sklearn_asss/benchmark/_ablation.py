@@ -344,34 +344,27 @@ def _medoids_per_class(retrieval, scores, y_encoded, budgets, X, random_state):
             continue
         rows = np.flatnonzero(y_encoded == c)
         if retrieval == "credible_medoids":
-            n_credible = max(int(budget), -(-len(rows) // 2))
-            rows = rows[np.argsort(-scores[rows], kind="stable")[:n_credible]]
+            rows = _highest_scored(rows, scores, max(int(budget), -(-len(rows) // 2)))
         elif retrieval == "confident_medoids":
             confident = rows[scores[rows] >= scores[rows].mean()]
-            if len(confident) >= budget:
-                rows = confident
-            else:
-                rows = rows[np.argsort(-scores[rows], kind="stable")[: int(budget)]]
+            rows = confident if len(confident) >= budget else _highest_scored(rows, scores, budget)
         labels, distances, _ = cluster_rows(X[rows], int(budget), random_state)
-        if retrieval == "top_score_per_cluster":
-            _, cluster_of_row, sizes = np.unique(labels, return_inverse=True, return_counts=True)
-            picked = select_top(
-                scores[rows], cluster_of_row.ravel(), class_budgets(sizes, int(budget))
-            )
-        else:
-            picked = _nearest_per_cluster(labels, distances, int(budget))
+        # each cluster's row nearest its centroid, or (a negated distance) its highest score
+        by = -scores[rows] if retrieval == "top_score_per_cluster" else distances
+        picked = _nearest_per_cluster(labels, by, int(budget))
         kept.append(rows[picked])
     return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
+
+
+def _highest_scored(rows, scores, n):
+    return rows[np.argsort(-scores[rows], kind="stable")[: int(n)]]
 
 
 def _with_ablation_parameter(init):
     """ASSSSampler's signature plus ``ablation``, so that scikit-learn sees every parameter."""
     parent = inspect.signature(ASSSSampler.__init__).parameters.values()
-    names = (
-        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from",
-        "retrieval", "medoid_max_rows",
-    )  # fmt: skip
-    own = [inspect.signature(init).parameters[name] for name in names]
+    own = [p for p in inspect.signature(init).parameters.values()
+           if p.kind is inspect.Parameter.KEYWORD_ONLY]  # fmt: skip
     init.__signature__ = inspect.Signature([*parent, *own])
     return init
 
