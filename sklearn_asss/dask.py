@@ -95,7 +95,9 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
       guide for how this differs from the in-memory rule);
       ``"stratified"`` ranks every row of a class and raises a ValueError.
       With ``label_filter``, the rows of every partition are flagged against
-      the fitted sampler's ``label_thresholds_``, and each class budget is
+      the fitted sampler's ``label_thresholds_`` (by the mean class
+      probabilities of its ``filter_nets_``, or with
+      ``filter_probabilities="game"`` by its task network's), and each class budget is
       filled from its unflagged rows first (by the rule), then from its
       flagged rows (by key), over the whole collection.
     - :class:`~sklearn_asss.RandomSampler` (``stratify=True``) keeps the rows

@@ -4,9 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
+from sklearn_asss._asss import _stratified_halves
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
     confident_learning_issues,
@@ -203,3 +205,60 @@ def test_label_filter_is_validated(noisy):
     X, y, _ = noisy
     with pytest.raises(ValueError, match="label_filter"):
         ASSSSampler(label_filter="cleanlab", max_epochs=1, **QUICK).fit(X, y)
+
+
+def test_each_row_is_flagged_by_the_filter_network_that_did_not_train_on_it(noisy):
+    X, y, flipped = noisy
+    settings = dict(keep_ratio=0.2, max_epochs=3, task_lr=1e-2, random_state=0, **QUICK)
+    sampler = ASSSSampler(**settings).fit(X, y)
+    first, second = sampler.filter_nets_
+    X_std = sampler._standardise(X).numpy()
+    halves = _stratified_halves(y, sampler.net_.seed)
+    probabilities = np.empty((len(y), 3))
+    probabilities[halves[1]] = first.predict_proba(X_std[halves[1]])
+    probabilities[halves[0]] = second.predict_proba(X_std[halves[0]])
+    issues = sampler.label_issues_
+    np.testing.assert_array_equal(issues, noise_rate_issues(probabilities, y))
+    assert flipped[issues].mean() > 0.9 and issues[flipped].mean() > 0.8
+    game = ASSSSampler(filter_probabilities="game", **settings).fit(X, y)
+    assert game.filter_nets_ is None
+    np.testing.assert_array_equal(game.selection_scores_, sampler.selection_scores_)
+    assert not np.array_equal(game.label_issues_, sampler.label_issues_)
+
+
+def test_new_rows_are_flagged_by_the_mean_of_the_filter_networks(noisy):
+    X, y, _ = noisy
+    sampler = ASSSSampler(keep_ratio=0.2, max_epochs=2, random_state=0, **QUICK).fit(X, y)
+    _, issues, _ = sampler._ranking_scores_and_issues(X[:500], y[:500])
+    X_std = sampler._standardise(X[:500]).numpy()
+    mean = (sampler.filter_nets_[0].predict_proba(X_std) +
+            sampler.filter_nets_[1].predict_proba(X_std)) / 2  # fmt: skip
+    np.testing.assert_array_equal(
+        issues, flag_label_issues(mean, y[:500], sampler.label_thresholds_)
+    )
+
+
+def test_filter_networks_are_the_task_module_given():
+    X, y = make_blobs(n_samples=300, centers=2, n_features=4, random_state=0)
+    module = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    sampler = ASSSSampler(task_module=module, max_epochs=1, random_state=0, **QUICK)
+    sampler.fit(X, y)
+    for net in sampler.filter_nets_:
+        assert isinstance(net.module_, torch.nn.Sequential) and net.module_ is not module
+        assert net.module_[0].out_features == 8
+
+
+@pytest.mark.parametrize("counts", [[1, 1, 1, 1], [7, 1, 4, 2], [50, 3]])
+def test_stratified_halves_split_every_class_as_evenly_as_it_can_be(counts):
+    y = np.repeat(np.arange(len(counts)), counts)[np.random.RandomState(0).permutation(sum(counts))]
+    first, second = _stratified_halves(y, seed=0)
+    np.testing.assert_array_equal(np.sort(np.concatenate([first, second])), np.arange(len(y)))
+    assert abs(len(first) - len(second)) <= 1
+    assert np.all(np.abs(np.bincount(y[first], minlength=len(counts)) -
+                         np.bincount(y[second], minlength=len(counts))) <= 1)  # fmt: skip
+
+
+def test_filter_probabilities_is_validated(noisy):
+    X, y, _ = noisy
+    with pytest.raises(ValueError, match="filter_probabilities"):
+        ASSSSampler(filter_probabilities="in_sample", **QUICK).fit(X, y)

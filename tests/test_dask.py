@@ -125,9 +125,10 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
         sampler, noisy[FEATURES], noisy["label"], prefit=True, random_state=2
     )
     np.testing.assert_array_equal(positions, expected)
-    # flagged against the thresholds of the rows fit saw: here, the same rows
+    # flagged against the thresholds of the rows fit saw, by the mean of the label filter's
+    # two networks; fit flagged each of those rows by the one that did not train on it
     _, issues, confidence = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
-    np.testing.assert_array_equal(issues, sampler.label_issues_)
+    assert np.mean(issues == sampler.label_issues_) > 0.9
     labels = noisy["label"].to_numpy()
     classes, budgets = _expected_budgets(sampler, labels)
     for label, budget in zip(classes, budgets):

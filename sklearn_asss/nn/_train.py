@@ -66,6 +66,8 @@ def make_task_classifier(
         verbose=verbose,
         classes=np.arange(n_classes),
     )
+    if isinstance(kwargs.get("module"), torch.nn.Module):  # an instance is used as it is
+        defaults = {k: v for k, v in defaults.items() if not k.startswith("module__")}
     defaults.update(kwargs)
     return TaskClassifier(**defaults)
 

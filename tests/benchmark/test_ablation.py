@@ -252,8 +252,8 @@ def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     assert params["ablation"] == "final_confidence"
     assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
     assert set(params) == set(ASSSSampler().get_params()) | {
-        "ablation", "suspect_ratio", "issue_probabilities", "flagged_by", "budgets_from",
-        "retrieval", "medoid_max_rows",
+        "ablation", "suspect_ratio", "issue_probabilities", "crossfit_epochs", "crossfit_lr",
+        "flagged_by", "budgets_from", "retrieval", "medoid_max_rows",
     }
 
 
@@ -292,3 +292,21 @@ def test_flipped_rows_script_at_a_tiny_scale():
         values = [float(v.rstrip(";")) for v in line.split(":")[1].replace("all rows", "")
                   .replace("per class", "").split()]  # fmt: skip
         assert len(values) == 11 and all(0 <= v <= 1 for v in values)
+
+
+def test_crossfit_networks_train_the_epochs_and_learning_rate_asked(monkeypatch):
+    from sklearn_asss.benchmark import _ablation
+
+    X, y, _ = _noisy_labels(400, 0.2, seed=0)
+    trained = []
+
+    def recording(*args, **kwargs):
+        trained.append((kwargs["max_epochs"], kwargs["lr"]))
+        return fit_task_classifier(*args, **kwargs)
+
+    monkeypatch.setattr(_ablation, "fit_task_classifier", recording)
+    settings = dict(ablation="selector", issue_probabilities="crossfit", keep_ratio=0.3,
+                    random_state=0, max_epochs=3, warmup_epochs=1)  # fmt: skip
+    ScoreAblationASSS(**settings).fit(X, y)
+    ScoreAblationASSS(crossfit_epochs=2, crossfit_lr=3e-3, **settings).fit(X, y)
+    assert trained == [(4, 1e-3), (4, 1e-3), (2, 3e-3), (2, 3e-3)]

@@ -1,0 +1,91 @@
+"""Selection time of ASSSSampler settings against cleanlab + random, taking turns in one run.
+
+Usage::
+
+    SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_selection_time.py \
+        [--datasets phoneme texture ...] [--keep-ratio 0.1] [--noise-rate 0.2] [--fits 3] \
+        [--set '{"output_layer": {"lookahead": "output_layer"}}']
+
+Issue 14's time bar: in every noisy cell of the quality grid, ASSS's selection
+takes no longer than cleanlab + random's. Each data set of the benchmark's
+registry is split as a grid fold is (the first of 5 stratified folds), a share
+``--noise-rate`` of its training labels is flipped (symmetric), and each
+sampler (the default ``ASSSSampler``, every ``--set`` setting, and
+``CleanlabSampler``) fits ``--fits`` times, taking turns, so that whatever
+else the machine runs weighs on all alike (after one untimed round, torch's
+start-up). Prints each sampler's median wall
+time and its ratio to cleanlab's; the ratio within one run is what to compare
+across machines.
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from sklearn_asss import ASSSSampler, CleanlabSampler
+from sklearn_asss.benchmark._datasets import flip_labels, load_dataset
+
+PANEL = ["optdigits", "ring", "texture", "phoneme", "marketing", "spambase"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=PANEL)
+    parser.add_argument("--keep-ratio", type=float, default=0.1)
+    parser.add_argument("--noise-rate", type=float, default=0.2)
+    parser.add_argument("--fits", type=int, default=3)
+    parser.add_argument(
+        "--set", type=json.loads, default={},
+        help='named ASSSSampler settings, as JSON: {"name": {parameter: value}}',
+    )  # fmt: skip
+    args = parser.parse_args()
+    for position, name in enumerate(args.datasets):
+        X, y = noisy_training_fold(name, args.noise_rate)
+        samplers = timed_samplers(args.keep_ratio, args.set)
+        if position == 0:
+            median_times(samplers, X, y, 1)  # untimed: torch's and the imports' start-up
+        medians = median_times(samplers, X, y, args.fits)
+        cleanlab = medians["cleanlab"]
+        print(
+            f"{name} ({len(y):,} rows): "
+            + ", ".join(f"{key} {s:.2f}s ({s / cleanlab:.2f})" for key, s in medians.items()),
+            flush=True,
+        )
+
+
+def noisy_training_fold(name, noise_rate):
+    """The first grid fold's training rows of `name`, a share `noise_rate` of labels flipped."""
+    X, y = load_dataset(name)
+    _, y = np.unique(y, return_inverse=True)
+    train, _ = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    y_noisy, _ = flip_labels(
+        y[train], y.max() + 1, noise_rate, "symmetric", np.random.RandomState(0)
+    )
+    return X[train], y_noisy
+
+
+def timed_samplers(keep_ratio, settings):
+    """The default ASSSSampler, one per named setting, and cleanlab + random (last)."""
+    samplers = {"asss": ASSSSampler(keep_ratio=keep_ratio)}
+    for key, params in settings.items():
+        samplers[key] = ASSSSampler(keep_ratio=keep_ratio, **params)
+    samplers["cleanlab"] = CleanlabSampler(keep_ratio=keep_ratio)
+    return samplers
+
+
+def median_times(samplers, X, y, n_fits):
+    """Each sampler's median ``fit_resample`` wall time over `n_fits` fits, taking turns."""
+    times = {key: [] for key in samplers}
+    for fit in range(n_fits):
+        for key, sampler in samplers.items():
+            start = time.perf_counter()
+            sampler.set_params(random_state=fit).fit_resample(X, y)
+            times[key].append(time.perf_counter() - start)
+    return {key: float(np.median(seconds)) for key, seconds in times.items()}
+
+
+if __name__ == "__main__":
+    main()
