@@ -1,35 +1,25 @@
 """benchmarks/bench_selection_time.py: the timed fold and the samplers taking turns."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from sklearn_asss import ASSSSampler, CleanlabSampler
 from sklearn_asss.benchmark._datasets import load_dataset
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_selection_time.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_selection_time", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from _scripts import load_script
 
 
 def test_the_timed_fold_is_a_grid_training_fold_with_the_share_of_flips_asked():
-    X, y = load_script().noisy_training_fold("digits", 0.2)
+    X, y = load_script("bench_selection_time").noisy_training_fold("digits", 0.2)
     X_all, y_all = load_dataset("digits")
     n_classes = len(np.unique(y_all))
     assert len(y) == len(X) and abs(len(y) - 0.8 * len(X_all)) <= n_classes  # 4 of 5 folds
-    _, clean = load_script().noisy_training_fold("digits", 0.0)
+    _, clean = load_script("bench_selection_time").noisy_training_fold("digits", 0.0)
     assert np.mean(y != clean) == pytest.approx(0.2, abs=1 / len(y))
 
 
 def test_every_setting_is_timed_against_cleanlab_which_fits_last():
-    samplers = load_script().timed_samplers(0.2, {"short": {"max_epochs": 1}})
+    samplers = load_script("bench_selection_time").timed_samplers(0.2, {"short": {"max_epochs": 1}})
     assert list(samplers) == ["asss", "short", "cleanlab"]
     assert isinstance(samplers["short"], ASSSSampler) and samplers["short"].max_epochs == 1
     assert isinstance(samplers["cleanlab"], CleanlabSampler)
@@ -44,6 +34,6 @@ def test_median_times_fits_each_sampler_as_many_times_as_asked():
             fitted.append(self.random_state)
             return X, y
 
-    times = load_script().median_times({"a": Counting(), "b": Counting()}, None, None, 3)
+    times = load_script("bench_selection_time").median_times({"a": Counting(), "b": Counting()}, None, None, 3)
     assert fitted == [0, 0, 1, 1, 2, 2]  # turns: a, b, a, b, a, b, each fit with its seed
     assert set(times) == {"a", "b"} and all(t >= 0 for t in times.values())

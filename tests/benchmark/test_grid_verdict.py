@@ -1,19 +1,8 @@
 """benchmarks/grid_verdict.py: issue 14's bars on rows whose figures are known."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
+from _scripts import load_script
 from test_report import make_rows
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "grid_verdict.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("grid_verdict", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def noisy_cell(prr_by_method, flipped, seconds):
@@ -32,7 +21,7 @@ def test_a_candidate_behind_cleanlab_misses_the_best_and_cleanlab_bars():
                        "cleanlab": [0.95, 0.96, 0.97, 0.98]},
                       flipped={"asss": 0.10, "random_floor": 0.2, "cleanlab": 0.05},
                       seconds={"asss": 2.0, "random_floor": 0.0, "cleanlab": 1.0})  # fmt: skip
-    (row,) = load_script().cell_verdicts(rows, "asss").to_dict("records")
+    (row,) = load_script("grid_verdict").cell_verdicts(rows, "asss").to_dict("records")
     assert row["best"] == "cleanlab" and row["vs best F1"] == "-5.0 (0.0)"
     assert row["vs floor F1"] == "+11.0 (0.4)" and row["flipped %"] == "10.0/5.0"
     assert row["misses"] == ("best F1 (cleanlab), best acc (cleanlab), cleanlab F1, "
@@ -45,7 +34,7 @@ def test_misses_are_counted_by_bar_without_the_method_that_sets_it():
     flipped = {"asss": 0.04, "random_floor": 0.2, "cleanlab": 0.05}
     seconds = {"asss": 2.0, "random_floor": 0.0, "cleanlab": 1.0}
     rows = pd.concat([noisy_cell(prr, flipped, seconds).assign(keep_ratio=k) for k in (0.1, 0.3)])
-    script = load_script()
+    script = load_script("grid_verdict")
     counts = script.misses_by_bar(script.cell_verdicts(rows, "asss")).to_dict()
     assert counts == {"best F1": 2, "best acc": 2, "cleanlab F1": 2, "cleanlab time": 2}
 
@@ -55,7 +44,7 @@ def test_a_candidate_ahead_of_every_method_misses_nothing_but_a_tied_floor_is_a_
            "cleanlab": [0.89, 0.90, 0.91, 0.91]}  # fmt: skip
     flipped = {"asss": 0.04, "random_floor": 0.2, "cleanlab": 0.05}
     seconds = {"asss": 0.5, "random_floor": 0.0, "cleanlab": 1.0}
-    verdict = load_script().cell_verdicts
+    verdict = load_script("grid_verdict").cell_verdicts
     assert verdict(noisy_cell(prr, flipped, seconds), "asss")["misses"].tolist() == ["none"]
     prr["asss"] = [0.79, 0.82, 0.80, 0.82]  # level with the floor: not two SE ahead
     assert "floor" in verdict(noisy_cell(prr, flipped, seconds), "asss")["misses"][0]
@@ -63,7 +52,7 @@ def test_a_candidate_ahead_of_every_method_misses_nothing_but_a_tied_floor_is_a_
 
 def test_the_floor_bar_holds_only_in_clean_cells_keeping_three_percent_or_less():
     prr = {"asss": [0.80, 0.81, 0.80, 0.81], "random_floor": FLOOR}
-    verdict = load_script().cell_verdicts
+    verdict = load_script("grid_verdict").cell_verdicts
     rows = pd.concat([make_rows(prr, keep_ratio=0.03), make_rows(prr, keep_ratio=0.3)])
     table = verdict(rows, "asss").set_index("keep_ratio")
     assert table.at[0.03, "misses"] == "floor" and table.at[0.3, "misses"] == "none"
