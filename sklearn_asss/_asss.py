@@ -600,10 +600,10 @@ default="features+label+loss"
             )
             for k, half in enumerate(halves)
         ]
-        if len(rows) < len(X_rows):
-            probabilities = self._filter_probabilities(X_rows)
-        else:
-            probabilities = np.empty((len(X_rows), len(self.classes_)))
+        probabilities = np.empty((len(X_rows), len(self.classes_)))
+        if len(rows) < len(X_rows):  # rows beyond the game sample: both networks, as new rows
+            others = np.setdiff1d(np.arange(len(X_rows)), rows, assume_unique=True)
+            probabilities[others] = self._filter_probabilities(X_rows[others])
         for net, unseen in zip(self.filter_nets_, halves[::-1]):
             probabilities[rows[unseen]] = net.predict_proba(X_rows[rows[unseen]])
         self._say(
