@@ -201,6 +201,7 @@ def test_clone_and_params_round_trip():
         (dict(sparsity_weight=-1.0), "sparsity_weight"),
         (dict(final_temperature=0.0), "final_temperature"),
         (dict(max_epochs=0), "max_epochs"),
+        (dict(max_epochs="long"), "max_epochs"),
         (dict(selector_input="label"), "selector_input"),
         (dict(lookahead="half"), "lookahead"),
         (dict(collapse_duplicates="yes"), "collapse_duplicates"),
@@ -305,6 +306,20 @@ def test_auto_lookahead_steps_the_output_layer_from_a_size_of_game(data, monkeyp
     assert ASSSSampler(random_state=0, **QUICK).fit(X, y).net_.lookahead == "output_layer"
     game = ASSSSampler(max_game_samples=len(y) // 2, random_state=0, **QUICK).fit(X, y)
     assert game.net_.lookahead == "full"  # the rows the game trains on decide
+
+
+def test_auto_max_epochs_plays_a_longer_game_from_a_size_of_game(data, monkeypatch):
+    import sklearn_asss._asss as asss_module
+
+    X, y = data
+    settings = {**QUICK, "max_epochs": "auto", "random_state": 0}
+
+    def game_epochs(sampler):
+        return sum(phase == "game" for phase in sampler.history_[:, "phase"])
+
+    assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 3
+    monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
+    assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 10
 
 
 def test_verbose_prints_the_epoch_table(data, capsys):
