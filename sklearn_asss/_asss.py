@@ -557,8 +557,7 @@ default="features+label+loss"
     def _game_epochs(self, n_game_rows):
         """The game's epochs: ``max_epochs``, resolved by the game's size or its steps."""
         if self.max_epochs == "auto":
-            large = n_game_rows >= _OUTPUT_LAYER_MIN_ROWS
-            return _LARGE_GAME_EPOCHS if large else _SMALL_GAME_EPOCHS
+            return _LARGE_GAME_EPOCHS if _is_large_game(n_game_rows) else _SMALL_GAME_EPOCHS
         if self.max_epochs is not None:
             return self.max_epochs
         steps_per_epoch = -(-n_game_rows // self.batch_size)
@@ -680,7 +679,7 @@ default="features+label+loss"
         """``lookahead``, with ``"auto"`` resolved by the number of rows the game trains on."""
         if self.lookahead != "auto":
             return self.lookahead
-        return "output_layer" if n_game_rows >= _OUTPUT_LAYER_MIN_ROWS else "full"
+        return "output_layer" if _is_large_game(n_game_rows) else "full"
 
     def _build_net(self, n_features, n_classes, lookahead, seed, n_epochs):
         selector_inputs = n_features
@@ -838,6 +837,11 @@ default="features+label+loss"
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _is_large_game(n_game_rows):
+    """Whether a game on `n_game_rows` rows is large: ``"auto"`` settings resolve by it."""
+    return n_game_rows >= _OUTPUT_LAYER_MIN_ROWS
 
 
 def _label_confidence(task_losses):
