@@ -25,6 +25,7 @@ from ._relaxation import annealed_temperature, relaxed_bernoulli
 from ._utils import (
     INFERENCE_BATCH_SIZE,
     BatchIterator,
+    ForeachOptimizerMixin,
     _length,
     _take,
     eval_no_grad,
@@ -71,7 +72,7 @@ class LookaheadBatchIterator(BatchIterator):
             }, y
 
 
-class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
+class SoftSelectionNet(RaiseOnInterruptMixin, ForeachOptimizerMixin, NeuralNet):
     """A skorch ``NeuralNet`` that trains a task network and a selector against each other.
 
     skorch's documented way to train two modules with two optimizers is to
@@ -275,8 +276,9 @@ class SoftSelectionNet(RaiseOnInterruptMixin, NeuralNet):
         inputs = _named_inputs(Xi)
         inputs = {key: to_tensor(value, device=self.device) for key, value in inputs.items()}
         y = to_tensor(y, device=self.device).long()
-        self.module_.train()
-        self.selector_.train()
+        for module in (self.module_, self.selector_):
+            if not module.training:  # train() walks every submodule: a cost per step
+                module.train()
         if self.in_warmup:
             return self._warmup_step(inputs["X"], y, inputs.get("counts"))
         step = self._game_step(inputs, y)

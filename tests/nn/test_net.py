@@ -206,3 +206,33 @@ def test_output_layer_lookahead_needs_no_second_pass_through_the_task_network(ta
         calls["n"] = 0
         _net(lookahead=lookahead, **params).fit(X, y)
         assert calls["n"] == passes * 2 * len(X) // 50
+
+
+def test_both_nets_update_all_tensors_at_once_unless_told_otherwise(table):
+    X, y = table
+    game = _net(max_epochs=1).fit(X, y)
+    assert game.optimizer_.defaults["foreach"] is True
+    assert game.selector_optimizer_.defaults["foreach"] is True
+    told = _net(max_epochs=1, optimizer__foreach=False, selector_optimizer__foreach=False)
+    told.fit(X, y)
+    assert told.optimizer_.defaults["foreach"] is False
+    assert told.selector_optimizer_.defaults["foreach"] is False
+    # an optimizer without a ``foreach`` parameter is built as it is
+    plain = make_task_classifier(N_FEATURES, N_CLASSES, max_epochs=1, optimizer=torch.optim.LBFGS)
+    plain.fit(X.numpy(), y.numpy())
+    assert "foreach" not in plain.optimizer_.defaults
+
+
+def test_foreach_updates_train_the_same_network_as_the_loop(table):
+    X, y = table
+    nets = [
+        make_task_classifier(N_FEATURES, N_CLASSES, max_epochs=2, optimizer__foreach=foreach)
+        for foreach in (True, False)
+    ]
+    for net in nets:
+        torch.manual_seed(0)
+        net.fit(X.numpy(), y.numpy())
+    assert nets[0].optimizer_.defaults["foreach"] is True
+    np.testing.assert_allclose(
+        nets[0].predict_proba(X.numpy()), nets[1].predict_proba(X.numpy()), atol=1e-5
+    )
