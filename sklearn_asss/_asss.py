@@ -56,10 +56,12 @@ RANKINGS = ("selection_probability", "task_confidence")
 #: ``filter_probabilities`` values: whose class probabilities the label filter reads
 FILTER_PROBABILITIES = ("out_of_fold", "game")
 # filter_probabilities="out_of_fold": each of the two plain networks trains this many epochs
-# at this learning rate (on the panel tables as many flipped rows flagged as 12 at 1e-3), and
-# at least this many steps (on 2,000 rows, 24 steps missed a quarter of the flipped rows)
+# at this learning rate (on the panel tables as many flipped rows flagged as 12 at 1e-3),
+# this many rows a step whatever the game's batch_size, and at least this many steps (on
+# 2,000 rows, 24 steps missed a quarter of the flipped rows)
 _FILTER_EPOCHS = 6
 _FILTER_LR = 3e-3
+_FILTER_BATCH_SIZE = 256
 _FILTER_MIN_STEPS = 40
 
 
@@ -201,8 +203,9 @@ default="prune_by_noise_rate"
     filter_probabilities : {{"out_of_fold", "game"}}, default="out_of_fold"
         Whose class probabilities ``label_filter`` reads.
         ``"out_of_fold"``, as cleanlab asks of its input: two plain task
-        networks (``task_module``, ``batch_size``; 6 epochs at a learning rate
-        of 3e-3, at least 40 steps), each trained on one stratified half of
+        networks (``task_module``; 6 epochs of 256 rows a step, whatever
+        ``batch_size``, at a learning rate of 3e-3, at least 40 steps), each
+        trained on one stratified half of
         the game rows; each game row is flagged by the network that did not
         train on it, any other row (beyond ``max_game_samples``, or a
         partition of ``resample_dask``) by the mean of the two
@@ -604,7 +607,7 @@ default="features+label+loss"
         start = time.perf_counter()
         rows, X_rows = self.game_indices_, X_std.numpy()
         halves = _stratified_halves(y_encoded[rows], self.net_.seed)
-        steps_per_epoch = -(-len(halves[0]) // self.batch_size)
+        steps_per_epoch = -(-len(halves[0]) // _FILTER_BATCH_SIZE)
         n_epochs = max(_FILTER_EPOCHS, -(-_FILTER_MIN_STEPS // steps_per_epoch))
         self.filter_nets_ = [
             self._fit_filter_net(
@@ -631,7 +634,7 @@ default="features+label+loss"
             module = self._task_module(n_features, n_classes)
         return fit_task_classifier(
             X, y_encoded, n_classes, seed=seed, module=module, max_epochs=n_epochs,
-            lr=_FILTER_LR, batch_size=self.batch_size, device=self.device,
+            lr=_FILTER_LR, batch_size=_FILTER_BATCH_SIZE, device=self.device,
             iterator_valid__batch_size=INFERENCE_BATCH_SIZE,
         )  # fmt: skip
 

@@ -8,7 +8,7 @@ import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
-from sklearn_asss._asss import _stratified_halves
+from sklearn_asss._asss import _FILTER_BATCH_SIZE, _stratified_halves
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
     confident_learning_issues,
@@ -246,6 +246,14 @@ def test_filter_networks_are_the_task_module_given():
     for net in sampler.filter_nets_:
         assert isinstance(net.module_, torch.nn.Sequential) and net.module_ is not module
         assert net.module_[0].out_features == 8
+
+
+def test_filter_networks_keep_their_steps_whatever_the_game_batch():
+    # a larger game batch must not leave the filter with fewer, larger steps
+    X, y = make_blobs(n_samples=600, centers=2, n_features=4, random_state=0)
+    sampler = ASSSSampler(max_epochs=1, random_state=0, **{**QUICK, "batch_size": 512}).fit(X, y)
+    for net in sampler.filter_nets_:
+        assert net.batch_size == _FILTER_BATCH_SIZE < sampler.batch_size
 
 
 @pytest.mark.parametrize("counts", [[1, 1, 1, 1], [7, 1, 4, 2], [50, 3]])

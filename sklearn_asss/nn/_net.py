@@ -15,17 +15,17 @@ from ._objectives import (
     budget_penalty,
     lookahead_validation_loss,
     mean_binary_entropy,
-    output_layer_lookahead_loss,
+    output_layer_lookahead,
     paper_selector_loss,
     row_mean,
-    standardised_weight_gradient,
+    standardised_surrogate,
     weighted_task_loss,
 )
 from ._relaxation import annealed_temperature, relaxed_bernoulli
 from ._utils import (
     INFERENCE_BATCH_SIZE,
     BatchIterator,
-    ForeachOptimizerMixin,
+    FastOptimizerMixin,
     _length,
     _take,
     eval_no_grad,
@@ -72,7 +72,7 @@ class LookaheadBatchIterator(BatchIterator):
             }, y
 
 
-class SoftSelectionNet(RaiseOnInterruptMixin, ForeachOptimizerMixin, NeuralNet):
+class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
     """A skorch ``NeuralNet`` that trains a task network and a selector against each other.
 
     skorch's documented way to train two modules with two optimizers is to
@@ -133,7 +133,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, ForeachOptimizerMixin, NeuralNet):
         ``"bilevel"`` only: the inner step updates every parameter of C
         (``lookahead_validation_loss``, a second-order pass through C), or
         the last ``torch.nn.Linear`` layer of C only
-        (``output_layer_lookahead_loss``, computed from the logits and the
+        (``output_layer_lookahead``, computed from the logits and the
         output layer's inputs with no second pass; it needs a C whose output
         is that layer's output).
     n_classes : int
@@ -361,16 +361,12 @@ class SoftSelectionNet(RaiseOnInterruptMixin, ForeachOptimizerMixin, NeuralNet):
             )
             surrogate = loss
         else:
-            # a distinct row weighs in the look-ahead step as all its copies together
-            step_weights = weights if batch.counts is None else weights * batch.counts
-            fidelity = self._lookahead_loss(batch, inputs, step_weights)
+            fidelity, grad = self._lookahead_loss_and_gradient(batch, inputs, weights)
             regularisation = self.sparsity_weight * budget_penalty(
                 p, self.keep_ratio, batch.counts
             ) - self.entropy_weight * mean_binary_entropy(p, counts=batch.counts)
             loss = fidelity + regularisation
-            surrogate = (
-                standardised_weight_gradient(fidelity, weights, batch.counts) + regularisation
-            )
+            surrogate = standardised_surrogate(grad, weights, batch.counts) + regularisation
         parameters = list(self.selector_.parameters())
         grads = torch.autograd.grad(surrogate, parameters)
         for parameter, grad in zip(parameters, grads):
@@ -385,21 +381,28 @@ class SoftSelectionNet(RaiseOnInterruptMixin, ForeachOptimizerMixin, NeuralNet):
         )
         return weights
 
-    def _lookahead_loss(self, batch, inputs, step_weights):
-        """The judging batch's expected error after the look-ahead step (``lookahead``)."""
+    def _lookahead_loss_and_gradient(self, batch, inputs, weights):
+        """The judging batch's expected error after the look-ahead step (``lookahead``), and
+        its gradient with respect to the relaxed selections `weights`."""
+        # a distinct row weighs in the look-ahead step as all its copies together
+        counts = batch.counts
+        step_weights = weights if counts is None else weights * counts
         y_val, val_counts = inputs["meta_y"].long(), inputs.get("meta_counts")
         if self.lookahead == "full":
-            return lookahead_validation_loss(
+            loss = lookahead_validation_loss(
                 self.module_, batch.X, batch.y, step_weights, inputs["meta_X"], y_val,
                 lookahead_lr=self.lr, val_counts=val_counts,
             )  # fmt: skip
+            (grad,) = torch.autograd.grad(loss, weights)
+            return loss.detach(), grad
         with torch.no_grad():
             val_logits, val_features = self.logits_and_features(inputs["meta_X"])
-        return output_layer_lookahead_loss(
+        loss, grad = output_layer_lookahead(
             batch.logits, batch.features, batch.y, step_weights, val_logits, val_features,
             y_val, lookahead_lr=self.lr, bias=self.output_layer_.bias is not None,
             val_counts=val_counts,
         )  # fmt: skip
+        return loss, grad if counts is None else grad * counts
 
     def logits_and_features(self, X):
         """C's logits for `X` and the input of its output layer (``lookahead="output_layer"``)."""

@@ -80,7 +80,7 @@ def lookahead_validation_loss(
     return row_mean(val_errors, val_counts)
 
 
-def output_layer_lookahead_loss(
+def output_layer_lookahead(
     logits,
     features,
     y,
@@ -93,7 +93,8 @@ def output_layer_lookahead_loss(
     bias=True,
     val_counts=None,
 ):
-    """:func:`lookahead_validation_loss` with the inner step on the output layer only.
+    """:func:`lookahead_validation_loss` with the inner step on the output layer only,
+    and its gradient with respect to the weights, in closed form.
 
     The task network's last linear layer maps the features ``h`` (its input)
     to the logits. One SGD step of that layer alone on the batch weighted by
@@ -103,10 +104,12 @@ def output_layer_lookahead_loss(
     to ``h_j``. So the updated network's
     :func:`expected_error` on the independent batch needs no second pass
     through the network: only the logits and features of both batches, which
-    the game computes anyway. The gradient it sends to ``weights`` is the
-    alignment of each row's output-layer gradient with the validation
+    the game computes anyway. Its gradient with respect to ``weights`` is
+    the alignment of each row's output-layer gradient with the validation
     batch's, the proxy for a row's full gradient that gradient-matching
-    selection (CRAIG, GradMatch) uses.
+    selection (CRAIG, GradMatch) uses; it is written out here rather than
+    left to autograd, which on the game's small batches costs more in
+    building and walking the graph than in arithmetic.
 
     Parameters
     ----------
@@ -114,7 +117,7 @@ def output_layer_lookahead_loss(
         The batch's logits and the output layer's input, detached.
     y : Tensor of shape (n_rows,)
     weights : Tensor of shape (n_rows,)
-        Relaxed selections, differentiable.
+        Relaxed selections (read, not differentiated through).
     val_logits, val_features, y_val : Tensor
         The same for the independent batch.
     lookahead_lr : float
@@ -123,19 +126,68 @@ def output_layer_lookahead_loss(
         Whether the output layer has a bias.
     val_counts : Tensor of shape (n_val_rows,), default=None
         How many rows each validation row stands for (None: one each).
+
+    Returns
+    -------
+    loss : Tensor of shape ()
+        The mean expected error of the independent batch after the step.
+    grad : Tensor of shape (n_rows,)
+        ``d loss / d weights``.
     """
-    residuals = torch.softmax(logits, dim=1)
-    residuals = residuals - torch.nn.functional.one_hot(y, residuals.shape[1]).to(logits.dtype)
-    step = (weights / weights.sum().clamp_min(1e-8)).unsqueeze(1) * residuals
-    # the layer's own update, (n_hidden, n_classes): cheaper than the rows' pairwise kernel
-    shift = val_features @ (features.T @ step)
-    if bias:
-        shift = shift + step.sum(dim=0)
-    return row_mean(expected_error(val_logits - lookahead_lr * shift, y_val), val_counts)
+    with torch.no_grad():
+        residuals = _residuals(logits, y)
+        total = weights.sum()
+        scale = total.clamp_min(1e-8)
+        share = weights / scale
+        step = share.unsqueeze(1) * residuals
+        # the layer's own update, (n_hidden, n_classes): cheaper than the rows' pairwise kernel
+        shift = _output_layer_map(val_features, features.T @ step, step, bias)
+        probabilities = torch.softmax(val_logits - lookahead_lr * shift, dim=1)
+        p_label = probabilities.gather(1, y_val.unsqueeze(1))
+        row_share = _row_shares(val_counts, len(y_val), val_logits)
+        loss = (row_share * (1.0 - p_label.squeeze(1))).sum()
+        # d loss / d logits after the step: expected error's softmax derivative
+        d_logits = (row_share.unsqueeze(1) * p_label) * _residuals_of(probabilities, y_val)
+        d_step = -lookahead_lr * _output_layer_map(
+            features, val_features.T @ d_logits, d_logits, bias
+        )
+        pull = (d_step * residuals).sum(dim=1)
+        # the step's normalisation by the sum of the weights (a constant once clamped)
+        pull = pull - torch.where(total >= 1e-8, share @ pull, 0.0)
+        return loss, pull / scale
+
+
+def _residuals(logits, y):
+    """``softmax(logits) - onehot(y)``: the cross-entropy's gradient at the logits."""
+    return _residuals_of(torch.softmax(logits, dim=1), y)
+
+
+def _residuals_of(probabilities, y):
+    onehot = torch.nn.functional.one_hot(y, probabilities.shape[1]).to(probabilities.dtype)
+    return probabilities - onehot
+
+
+def _output_layer_map(rows, weight_step, bias_rows, bias):
+    """``rows @ weight_step``, plus the summed `bias_rows` when the layer has a bias."""
+    mapped = rows @ weight_step
+    return mapped + bias_rows.sum(dim=0) if bias else mapped
+
+
+def _row_shares(counts, n_rows, like):
+    """Each row's share of a row mean (:func:`row_mean`): 1 / n, or its copies' share."""
+    if counts is None:
+        return like.new_full((n_rows,), 1.0 / n_rows)
+    return counts / counts.sum()
 
 
 def standardised_weight_gradient(loss, weights, counts=None):
-    """A surrogate whose gradient through `weights` is ``dloss/dweights``, standardised.
+    """:func:`standardised_surrogate` of ``dloss/dweights``, by autograd."""
+    (grad,) = torch.autograd.grad(loss, weights, retain_graph=True)
+    return standardised_surrogate(grad, weights, counts)
+
+
+def standardised_surrogate(grad, weights, counts=None):
+    """A surrogate whose gradient through `weights` is `grad` (``dloss/dweights``), standardised.
 
     The look-ahead gradient ``dL_val/dz_i`` is tiny and its scale drifts as
     the task network converges. Centring it over the batch and scaling it to
@@ -144,17 +196,17 @@ def standardised_weight_gradient(loss, weights, counts=None):
     training; the level of ``p`` is left to the budget term alone.
 
     With `counts` (a distinct row standing for its copies, its weight in
-    `loss` being ``counts * weights``), the gradient is taken per copy and
+    the loss being ``counts * weights``), the gradient is taken per copy and
     standardised over the copies, and each row's term counts as its copies':
     the surrogate the batch of all the copies would give.
     """
-    (grad,) = torch.autograd.grad(loss, weights, retain_graph=True)
+    grad = grad.detach()
     if counts is not None:
         return _standardised_gradient_of_copies(grad / counts, weights, counts)
     # a batch of one row ranks nothing (and torch's std of a single value is NaN)
     spread = grad.std() if grad.numel() > 1 else grad.new_ones(())
     grad = (grad - grad.mean()) / spread.clamp_min(1e-12)
-    return (weights * grad.detach()).mean()
+    return (weights * grad).mean()
 
 
 def _standardised_gradient_of_copies(grad, weights, counts):

@@ -12,10 +12,10 @@ from skorch.dataset import ValidSplit
 
 from ._guards import FiniteTrainingCheck, RaiseOnInterruptMixin
 from ._modules import TaskMLP
-from ._utils import BatchIterator, ForeachOptimizerMixin, seeded_torch
+from ._utils import BatchIterator, FastOptimizerMixin, seeded_torch
 
 
-class TaskClassifier(RaiseOnInterruptMixin, ForeachOptimizerMixin, NeuralNetClassifier):
+class TaskClassifier(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNetClassifier):
     """skorch's ``NeuralNetClassifier`` that fails loudly.
 
     A NaN or infinite training loss raises

@@ -1,6 +1,7 @@
 """Randomness and data plumbing shared by every torch-based estimator."""
 
 import contextlib
+import functools
 import inspect
 
 import numpy as np
@@ -10,29 +11,50 @@ import torch
 INFERENCE_BATCH_SIZE = 8192
 
 
-class ForeachOptimizerMixin:
-    """A skorch net whose optimizers update all their tensors at once (``foreach=True``).
+class FastOptimizerMixin:
+    """A skorch net whose optimizers update all their tensors in one call per operation.
 
     On a CPU, torch's optimizers default to updating one parameter tensor at
-    a time, a Python loop over the tensors; ``foreach`` does the same
-    arithmetic in one call per operation (torch's default on a GPU), and the
-    networks learn the same weights: ``ASSSSampler.fit_resample`` on
-    connect-4 took 4% less time. An optimizer without a ``foreach``
-    parameter, or a ``<optimizer>__foreach`` set by the user, is left as given.
+    a time, a Python loop over the tensors. Where the optimizer has a fused
+    kernel for the net's device (Adam, AdamW and SGD on a CPU from torch 2.4,
+    on a GPU), it runs that (``fused=True``): one call per step, which on the
+    small networks of this package costs less than half of the loop's time
+    per Adam step; otherwise ``foreach=True`` does the same arithmetic in one
+    call per operation (torch's default on a GPU). The networks learn the
+    same weights to float rounding. An optimizer with neither parameter, or a
+    ``<optimizer>__fused`` or ``<optimizer>__foreach`` set by the user, is
+    left as given.
     """
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
-        if _takes_foreach(getattr(self, prefix)):
-            kwargs.setdefault("foreach", True)
+        if "fused" not in kwargs and "foreach" not in kwargs:
+            kwargs.update(_fastest_update(getattr(self, prefix), str(self.device)))
         return args, kwargs
 
 
-def _takes_foreach(optimizer):
+@functools.lru_cache(maxsize=None)
+def _fastest_update(optimizer, device):
+    """``{"fused": True}`` where `optimizer` runs fused on `device`, else ``foreach``, else {}."""
     try:
-        return "foreach" in inspect.signature(optimizer).parameters
+        accepted = inspect.signature(optimizer).parameters
     except (TypeError, ValueError):  # not introspectable: build it as given
+        return {}
+    if "fused" in accepted and _steps_fused(optimizer, device):
+        return {"fused": True}
+    return {"foreach": True} if "foreach" in accepted else {}
+
+
+def _steps_fused(optimizer, device):
+    """Whether `optimizer` builds and steps with ``fused=True`` on `device` (torch >= 2.4 on
+    a CPU; a device without a fused kernel is refused, in ``__init__`` or ``step``)."""
+    parameter = torch.zeros(1, device=device, requires_grad=True)
+    parameter.grad = torch.zeros_like(parameter)
+    try:
+        optimizer([parameter], fused=True).step()
+    except (RuntimeError, TypeError, ValueError):
         return False
+    return True
 
 
 def check_device(device):

@@ -13,6 +13,7 @@ from sklearn_asss.nn import (
     TrainingDivergedError,
     make_task_classifier,
 )
+from sklearn_asss.nn._utils import _fastest_update, _steps_fused
 
 from _faults import InterruptAtEpoch, NaNTaskMLP
 
@@ -211,28 +212,41 @@ def test_output_layer_lookahead_needs_no_second_pass_through_the_task_network(ta
 def test_both_nets_update_all_tensors_at_once_unless_told_otherwise(table):
     X, y = table
     game = _net(max_epochs=1).fit(X, y)
-    assert game.optimizer_.defaults["foreach"] is True
-    assert game.selector_optimizer_.defaults["foreach"] is True
-    told = _net(max_epochs=1, optimizer__foreach=False, selector_optimizer__foreach=False)
+    # a fused kernel on a CPU where this torch has one (2.4 and later), else foreach
+    fastest = "fused" if _steps_fused(torch.optim.Adam, "cpu") else "foreach"
+    assert game.optimizer_.defaults[fastest] is True
+    assert game.selector_optimizer_.defaults[fastest] is True
+    told = _net(max_epochs=1, optimizer__foreach=False, selector_optimizer__fused=False)
     told.fit(X, y)
     assert told.optimizer_.defaults["foreach"] is False
-    assert told.selector_optimizer_.defaults["foreach"] is False
-    # an optimizer without a ``foreach`` parameter is built as it is
+    assert not told.optimizer_.defaults["fused"]
+    assert told.selector_optimizer_.defaults["fused"] is False
+    # an optimizer without a ``fused`` or ``foreach`` parameter is built as it is
     plain = make_task_classifier(N_FEATURES, N_CLASSES, max_epochs=1, optimizer=torch.optim.LBFGS)
     plain.fit(X.numpy(), y.numpy())
     assert "foreach" not in plain.optimizer_.defaults
+    assert "fused" not in plain.optimizer_.defaults
 
 
-def test_foreach_updates_train_the_same_network_as_the_loop(table):
+def test_an_optimizer_without_a_fused_kernel_falls_back_to_foreach():
+    assert _fastest_update(torch.optim.RMSprop, "cpu") == {"foreach": True}  # no fused
+    assert _fastest_update(torch.optim.LBFGS, "cpu") == {}  # neither
+    assert not _steps_fused(torch.optim.Adam, "meta")  # a device with no fused kernel
+
+
+@pytest.mark.parametrize("kind", ["fused", "foreach"])
+def test_fast_updates_train_the_same_network_as_the_loop(table, kind):
+    if kind == "fused" and not _steps_fused(torch.optim.Adam, "cpu"):
+        pytest.skip(f"torch {torch.__version__} has no fused Adam on a CPU")
     X, y = table
     nets = [
-        make_task_classifier(N_FEATURES, N_CLASSES, max_epochs=2, optimizer__foreach=foreach)
-        for foreach in (True, False)
+        make_task_classifier(N_FEATURES, N_CLASSES, max_epochs=2, **{f"optimizer__{kind}": fast})
+        for fast in (True, False)
     ]
     for net in nets:
         torch.manual_seed(0)
         net.fit(X.numpy(), y.numpy())
-    assert nets[0].optimizer_.defaults["foreach"] is True
+    assert nets[0].optimizer_.defaults[kind] is True
     np.testing.assert_allclose(
         nets[0].predict_proba(X.numpy()), nets[1].predict_proba(X.numpy()), atol=1e-5
     )

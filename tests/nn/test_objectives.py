@@ -10,9 +10,10 @@ from sklearn_asss.nn._objectives import (
     expected_error,
     lookahead_validation_loss,
     mean_binary_entropy,
-    output_layer_lookahead_loss,
+    output_layer_lookahead,
     paper_selector_loss,
     row_mean,
+    standardised_surrogate,
     standardised_weight_gradient,
     weighted_task_loss,
 )
@@ -138,13 +139,12 @@ def test_output_layer_lookahead_is_one_sgd_step_of_the_last_layer(bias):
     stepped = {name: value - lr * g for (name, value), g in zip(params.items(), grads)}
     by_hand = expected_error(torch.func.functional_call(head, stepped, (val_features,)), y_val)
     by_hand = by_hand.mean()
-    value = output_layer_lookahead_loss(
+    value, grad = output_layer_lookahead(
         head(features).detach(), features, y, weights, head(val_features).detach(),
         val_features, y_val, lookahead_lr=lr, bias=bias,
     )  # fmt: skip
     assert value.item() == pytest.approx(by_hand.item(), rel=1e-5)
     (expected,) = torch.autograd.grad(by_hand, weights)
-    (grad,) = torch.autograd.grad(value, weights)
     torch.testing.assert_close(grad, expected, rtol=1e-4, atol=1e-9)
 
 
@@ -154,11 +154,10 @@ def test_output_layer_lookahead_pushes_mislabeled_rows_down():
     weights = torch.full((200,), 0.5, requires_grad=True)
     with torch.no_grad():
         features, logits = body(X), module(X)
-    loss = output_layer_lookahead_loss(
+    _, grad = output_layer_lookahead(
         logits[train], features[train], y_noisy[train], weights, logits[judge],
         features[judge], y_noisy[judge], lookahead_lr=0.01,
     )  # fmt: skip
-    (grad,) = torch.autograd.grad(loss, weights)
     assert grad[flipped[train]].mean() > grad[~flipped[train]].mean()
 
 
@@ -176,21 +175,23 @@ def test_a_row_with_counts_weighs_as_its_copies():
         logits, val_logits = head(features), head(val_features)
 
     def judged(rows, val_rows, step_weights, val_weights):
-        return output_layer_lookahead_loss(
+        return output_layer_lookahead(
             logits[rows], features[rows], y[rows], step_weights, val_logits[val_rows],
             val_features[val_rows], y_val[val_rows], lookahead_lr=0.5, val_counts=val_weights,
         )  # fmt: skip
 
     float_counts, float_val_counts = counts.float(), val_counts.float()
     everything, every_val = torch.arange(20), torch.arange(15)
-    on_distinct = judged(everything, every_val, distinct_weights * float_counts, float_val_counts)
+    on_distinct, distinct_grad = judged(
+        everything, every_val, distinct_weights * float_counts, float_val_counts
+    )
     copies, val_copies = everything.repeat_interleave(counts), every_val.repeat_interleave(val_counts)
-    on_copies = judged(copies, val_copies, copy_weights, None)
+    on_copies, copy_loss_grad = judged(copies, val_copies, copy_weights, None)
     assert on_distinct.item() == pytest.approx(on_copies.item(), rel=1e-5)
     # the selector's surrogate: each distinct row gets the summed push of its copies
-    surrogate = standardised_weight_gradient(on_distinct, distinct_weights, float_counts)
+    surrogate = standardised_surrogate(distinct_grad * float_counts, distinct_weights, float_counts)
     (grad,) = torch.autograd.grad(surrogate, distinct_weights)
-    copy_surrogate = standardised_weight_gradient(on_copies, copy_weights)
+    copy_surrogate = standardised_surrogate(copy_loss_grad, copy_weights)
     (copy_grad,) = torch.autograd.grad(copy_surrogate, copy_weights)
     summed = torch.zeros(20).index_add_(0, copies, copy_grad)
     torch.testing.assert_close(grad, summed, rtol=1e-4, atol=1e-7)
@@ -204,3 +205,23 @@ def test_a_row_with_counts_weighs_as_its_copies():
     assert mean_binary_entropy(p, counts=float_counts).item() == pytest.approx(
         mean_binary_entropy(expanded).item(), rel=1e-5
     )
+
+
+def test_output_layer_lookahead_gradient_where_the_weights_vanish():
+    # below the clamp of their sum the normalisation is a constant: autograd agrees
+    torch.manual_seed(0)
+    features, val_features = torch.rand(6, 4), torch.rand(5, 4)
+    logits, val_logits = torch.randn(6, 3), torch.randn(5, 3)
+    y, y_val = torch.randint(0, 3, (6,)), torch.randint(0, 3, (5,))
+    for scale in (1.0, 1e-10):
+        weights = (torch.rand(6) * scale).requires_grad_()
+        residuals = torch.softmax(logits, dim=1) - torch.nn.functional.one_hot(y, 3)
+        step = (weights / weights.sum().clamp_min(1e-8)).unsqueeze(1) * residuals
+        shift = val_features @ (features.T @ step) + step.sum(dim=0)
+        by_autograd = expected_error(val_logits - 0.5 * shift, y_val).mean()
+        (expected,) = torch.autograd.grad(by_autograd, weights)
+        value, grad = output_layer_lookahead(
+            logits, features, y, weights, val_logits, val_features, y_val, lookahead_lr=0.5
+        )
+        assert value.item() == pytest.approx(by_autograd.item(), rel=1e-6)
+        torch.testing.assert_close(grad, expected, rtol=1e-4, atol=1e-12)
