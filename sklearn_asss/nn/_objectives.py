@@ -135,7 +135,7 @@ def output_layer_lookahead(
         ``d loss / d weights``.
     """
     with torch.no_grad():
-        residuals = _residuals(logits, y)
+        residuals = _residuals(torch.softmax(logits, dim=1), y)
         total = weights.sum()
         scale = total.clamp_min(1e-8)
         share = weights / scale
@@ -144,10 +144,10 @@ def output_layer_lookahead(
         shift = _output_layer_map(val_features, features.T @ step, step, bias)
         probabilities = torch.softmax(val_logits - lookahead_lr * shift, dim=1)
         p_label = probabilities.gather(1, y_val.unsqueeze(1))
-        row_share = _row_shares(val_counts, len(y_val), val_logits)
+        row_share = _row_shares(val_counts, val_logits)
         loss = (row_share * (1.0 - p_label.squeeze(1))).sum()
         # d loss / d logits after the step: expected error's softmax derivative
-        d_logits = (row_share.unsqueeze(1) * p_label) * _residuals_of(probabilities, y_val)
+        d_logits = (row_share.unsqueeze(1) * p_label) * _residuals(probabilities, y_val)
         d_step = -lookahead_lr * _output_layer_map(
             features, val_features.T @ d_logits, d_logits, bias
         )
@@ -157,12 +157,9 @@ def output_layer_lookahead(
         return loss, pull / scale
 
 
-def _residuals(logits, y):
-    """``softmax(logits) - onehot(y)``: the cross-entropy's gradient at the logits."""
-    return _residuals_of(torch.softmax(logits, dim=1), y)
-
-
-def _residuals_of(probabilities, y):
+def _residuals(probabilities, y):
+    """``probabilities - onehot(y)``: of softmax outputs, the cross-entropy's gradient at the
+    logits."""
     onehot = torch.nn.functional.one_hot(y, probabilities.shape[1]).to(probabilities.dtype)
     return probabilities - onehot
 
@@ -173,17 +170,11 @@ def _output_layer_map(rows, weight_step, bias_rows, bias):
     return mapped + bias_rows.sum(dim=0) if bias else mapped
 
 
-def _row_shares(counts, n_rows, like):
-    """Each row's share of a row mean (:func:`row_mean`): 1 / n, or its copies' share."""
+def _row_shares(counts, rows):
+    """Each of `rows`' share of a row mean (:func:`row_mean`): 1 / n, or its copies' share."""
     if counts is None:
-        return like.new_full((n_rows,), 1.0 / n_rows)
+        return rows.new_full((len(rows),), 1.0 / len(rows))
     return counts / counts.sum()
-
-
-def standardised_weight_gradient(loss, weights, counts=None):
-    """:func:`standardised_surrogate` of ``dloss/dweights``, by autograd."""
-    (grad,) = torch.autograd.grad(loss, weights, retain_graph=True)
-    return standardised_surrogate(grad, weights, counts)
 
 
 def standardised_surrogate(grad, weights, counts=None):
