@@ -226,6 +226,22 @@ def test_each_row_is_flagged_by_the_filter_network_that_did_not_train_on_it(nois
     assert not np.array_equal(game.label_issues_, sampler.label_issues_)
 
 
+def test_repeated_rows_and_rows_beyond_the_game_get_the_probabilities_of_their_pair(noisy):
+    # each (row, label) pair is predicted once: every copy must get what its own row would
+    X, y, _ = noisy
+    X, y = np.concatenate([X[:600]] * 3), np.concatenate([y[:600]] * 3)
+    settings = dict(keep_ratio=0.2, max_epochs=2, max_game_samples=900, random_state=0)
+    sampler = ASSSSampler(**settings, **QUICK).fit(X, y)
+    game_rows = sampler.game_indices_
+    assert len(game_rows) < len(y) and len(np.unique(X[game_rows], axis=0)) < len(game_rows)
+    X_std = sampler._standardise(X).numpy()
+    probabilities = sampler._filter_probabilities(X_std)  # rows beyond the game: both nets
+    halves = _stratified_halves(y[game_rows], sampler.net_.seed)
+    for net, unseen in zip(sampler.filter_nets_, halves[::-1]):
+        probabilities[game_rows[unseen]] = net.predict_proba(X_std[game_rows[unseen]])
+    np.testing.assert_array_equal(sampler.label_issues_, noise_rate_issues(probabilities, y))
+
+
 def test_new_rows_are_flagged_by_the_mean_of_the_filter_networks(noisy):
     X, y, _ = noisy
     sampler = ASSSSampler(keep_ratio=0.2, max_epochs=2, random_state=0, **QUICK).fit(X, y)
