@@ -102,7 +102,7 @@ def _row_blocks(X, per_row):
     """Consecutive blocks of rows of `X` that fit a cache, each with its slice of `per_row`.
 
     A column of a C-ordered table read whole strides over every row; read a
-    block at a time it stays in the cache (on a kddcup fold, 3 times faster).
+    block at a time it stays in the cache (on the kddcup file, 3 times faster).
     """
     n_rows = max(1, _BLOCK_BYTES // max(1, X.itemsize * X.shape[1]))
     for start in range(0, len(X), n_rows):

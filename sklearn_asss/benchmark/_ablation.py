@@ -33,6 +33,7 @@ from .._utils import cluster_rows
 from ..nn import fit_task_classifier
 from ..nn._modules import per_sample_cross_entropy
 from ..nn._utils import eval_no_grad, inference_batches
+from ..samplers._coverage_centric import coverage_centric_draw
 from ..samplers._kmeans import _nearest_per_cluster
 
 #: ``ablation`` values: the score the retrieval draws by instead of ``p``.
@@ -56,8 +57,11 @@ FLAGGED_BY = ("score", "confidence", "confidence_sample")
 BUDGETS_FROM = ("labels", "estimated", "estimated_confident")
 #: ``retrieval`` values: how a class's budget is taken from its rows (after the label filter)
 RETRIEVALS = (
-    "package", "medoids", "credible_medoids", "confident_medoids", "top_score_per_cluster"
+    "package", "medoids", "credible_medoids", "confident_medoids", "top_score_per_cluster",
+    "difficulty_strata",
 )
+# "difficulty_strata": CCS's rule and defaults (CoverageCentricSampler's) on the task losses
+_HARD_CUT_RATIO, _N_STRATA = 0.1, 50
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -126,6 +130,17 @@ default="labels"
         the class's confident threshold (its mean over the rows labelled with
         it, as confident learning's): the flags of a hard class, which the
         network gives no other class confidently, stay with their label.
+    retrieval : {"package", "medoids", "credible_medoids", "confident_medoids", \
+"top_score_per_cluster", "difficulty_strata"}, default="package"
+        How each class's budget is taken from its unflagged rows: the
+        package's clustered draw, K-means medoids (the quality grid's
+        ``asss_med*`` variants), or CCS's rule on the game's final task losses
+        (``"difficulty_strata"``: the hardest 10% of the class cut, the
+        budget spread evenly over 50 equal-width strata of the loss, drawn
+        uniformly within each, as :class:`~sklearn_asss.CoverageCentricSampler`).
+    medoid_max_rows : int or None, default=None
+        With a medoid ``retrieval``: only classes keeping at most this many
+        rows take medoids, the others the package's draw.
     **params
         Every parameter of :class:`~sklearn_asss.ASSSSampler`.
     """
@@ -212,6 +227,10 @@ default="labels"
         confidence = _label_confidence(self.task_losses_)
 
         def draw(rows, rows_budgets):
+            if self.retrieval == "difficulty_strata":
+                return _difficulty_strata(
+                    self.task_losses_[rows], y_encoded[rows], rows_budgets, random_state
+                )
             by_medoids = np.asarray(rows_budgets).copy()
             if self.medoid_max_rows is not None:
                 by_medoids[by_medoids > self.medoid_max_rows] = 0
@@ -369,6 +388,20 @@ def _medoids_per_class(retrieval, scores, y_encoded, budgets, X, random_state):
         by = -scores[rows] if retrieval == "top_score_per_cluster" else distances
         picked = _nearest_per_cluster(labels, by, int(budget))
         kept.append(rows[picked])
+    return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
+
+
+def _difficulty_strata(difficulty, y_encoded, budgets, random_state):
+    """Per class, CCS's draw: the hardest rows cut, the budget spread over difficulty strata."""
+    kept = []
+    for c, budget in enumerate(budgets):
+        if budget == 0:
+            continue
+        rows = np.flatnonzero(y_encoded == c)
+        positions, _ = coverage_centric_draw(
+            difficulty[rows], int(budget), _HARD_CUT_RATIO, _N_STRATA, random_state
+        )
+        kept.append(rows[positions])
     return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
 
 

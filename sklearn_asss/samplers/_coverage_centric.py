@@ -177,15 +177,13 @@ class CoverageCentricSampler(WarmupScoringSampler):
 
     def _select_in_class(self, rows, budget, random_state):
         """Cut the hardest rows of one class, stratify the rest, draw the budget evenly."""
-        n_cut = min(int(self.hard_cut_ratio * len(rows)), len(rows) - budget)
-        hardest_first = rows[np.argsort(-self.difficulty_scores_[rows], kind="stable")]
-        self.hard_cut_[hardest_first[:n_cut]] = True
-        pool = hardest_first[n_cut:]
-        strata = equal_width_strata(self.difficulty_scores_[pool], self.n_strata)
-        self.strata_[pool] = strata
-        quotas = spread_evenly(np.bincount(strata, minlength=self.n_strata), budget)
-        keys = random_state.uniform(size=len(pool))  # uniform draw within each stratum
-        return pool[select_top(keys, strata, quotas)]
+        kept, strata = coverage_centric_draw(
+            self.difficulty_scores_[rows], budget, self.hard_cut_ratio, self.n_strata,
+            random_state,
+        )  # fmt: skip
+        self.hard_cut_[rows] = strata < 0
+        self.strata_[rows] = strata
+        return rows[kept]
 
 
 class _MeanEpochScore(Callback):
@@ -209,6 +207,23 @@ class _MeanEpochScore(Callback):
 
     def mean(self):
         return self.total_ / self.n_epochs_
+
+
+def coverage_centric_draw(difficulty, budget, hard_cut_ratio, n_strata, random_state):
+    """CCS on the rows of one class: positions of the `budget` rows kept, and their strata.
+
+    The ``hard_cut_ratio`` hardest rows are cut (stratum -1; fewer where the
+    budget needs them), the others stratified by equal-width bins of
+    `difficulty`, and the budget spread evenly over the strata, drawn
+    uniformly within each.
+    """
+    n_cut = min(int(hard_cut_ratio * len(difficulty)), len(difficulty) - budget)
+    pool = np.argsort(-difficulty, kind="stable")[n_cut:]
+    strata = np.full(len(difficulty), -1, dtype=np.intp)
+    strata[pool] = equal_width_strata(difficulty[pool], n_strata)
+    quotas = spread_evenly(np.bincount(strata[pool], minlength=n_strata), budget)
+    keys = random_state.uniform(size=len(pool))  # uniform draw within each stratum
+    return pool[select_top(keys, strata[pool], quotas)], strata
 
 
 def equal_width_strata(scores, n_strata):

@@ -16,6 +16,7 @@ from sklearn_asss.benchmark import Study
 from sklearn_asss.benchmark._ablation import ScoreAblationASSS
 from sklearn_asss.benchmark._methods import METHODS, study_methods
 from sklearn_asss.nn import fit_task_classifier
+from sklearn_asss.samplers._coverage_centric import equal_width_strata, spread_evenly
 
 # the scores alone: without the default label filter, whose flags follow each game
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=64, hidden_layer_sizes=(16,),
@@ -244,6 +245,25 @@ def test_medoid_retrieval_variants_and_the_budget_bound(data):
     bounded = ScoreAblationASSS(retrieval="medoids", medoid_max_rows=int(budgets.min()) - 1,
                                 **settings).fit(X, y)  # fmt: skip
     np.testing.assert_array_equal(bounded.sample_indices_, package.sample_indices_)
+
+
+def test_difficulty_strata_retrieval_is_ccs_on_the_task_losses(data):
+    X, y = data
+    settings = dict(ablation="selector", keep_ratio=0.2, random_state=0, max_epochs=2,
+                    min_samples_per_class=5, label_filter=None)  # fmt: skip
+    sampler = ScoreAblationASSS(retrieval="difficulty_strata", **settings).fit(X, y)
+    kept, losses = sampler.sample_indices_, sampler.task_losses_
+    np.testing.assert_array_equal(np.bincount(y[kept]), sampler.class_budgets_)
+    for c, budget in enumerate(sampler.class_budgets_):
+        rows = np.flatnonzero(y == c)
+        by_loss = rows[np.argsort(-losses[rows], kind="stable")]
+        hardest, pool = by_loss[: len(rows) // 10], by_loss[len(rows) // 10 :]
+        assert not np.isin(hardest, kept).any()
+        # CCS's quotas: the budget spread evenly over 50 equal-width strata of the loss
+        strata = equal_width_strata(losses[pool], 50)
+        quotas = spread_evenly(np.bincount(strata, minlength=50), budget)
+        kept_strata = strata[np.isin(pool, kept)]
+        np.testing.assert_array_equal(np.bincount(kept_strata, minlength=50), quotas)
 
 
 def test_ablation_is_a_parameter_of_a_cloneable_estimator():
