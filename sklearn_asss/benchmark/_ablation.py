@@ -187,7 +187,7 @@ default="labels"
         if self.budgets_from != "labels" and drawn_last is not None:
             budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
         if self.retrieval != "package":
-            return self._retrieve_medoids(
+            return self._retrieve_by_rule(
                 X_std.numpy(), scores, y_encoded, budgets, random_state, drawn_last
             )
         by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
@@ -221,7 +221,7 @@ default="labels"
         confidence = _label_confidence(self.task_losses_)
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
-    def _retrieve_medoids(self, X, scores, y_encoded, budgets, random_state, drawn_last):
+    def _retrieve_by_rule(self, X, scores, y_encoded, budgets, random_state, drawn_last):
         """The ``retrieval`` rule on the unflagged rows, the flagged ones as the package."""
         random_state = check_random_state(random_state)
         confidence = _label_confidence(self.task_losses_)
