@@ -35,7 +35,7 @@ from .nn._utils import (
 _COLLAPSE_THRESHOLD = 1e-2
 # standardised values beyond this many standard deviations are compressed logarithmically
 _TAIL = 3.0
-# max_epochs=None: the game lasts about this many selector steps, whatever the table's size
+# max_epochs=None: the game lasts about this many steps, whatever the table's size
 _GAME_STEPS = 300
 # the game sample keeps at least this many rows of every class (all of a smaller class)
 _MIN_GAME_ROWS_PER_CLASS = 100
@@ -51,6 +51,11 @@ _OUTPUT_LAYER_MIN_ROWS = 20_000
 # connect-4 3 epochs kept 1 point more flipped rows and lost 0.8 points of accuracy.
 _LARGE_GAME_EPOCHS = 10
 _SMALL_GAME_EPOCHS = 3
+# selector_interval="auto": the selector steps on every this many task steps of a game from
+# _OUTPUT_LAYER_MIN_ROWS rows (a fifth less selection time on shuttle and connect-4, the
+# same retention), on every step of a smaller one (its few hundred selector steps are
+# barely enough to move p)
+_LARGE_GAME_SELECTOR_INTERVAL = 2
 #: ``rank_by`` values: the per-row score the retrieval draws by
 RANKINGS = ("selection_probability", "task_confidence")
 #: ``filter_probabilities`` values: whose class probabilities the label filter reads
@@ -240,7 +245,7 @@ default="prune_by_noise_rate"
         and its full look-ahead makes each step cost several plain ones: on
         the six panel tables 3 epochs retained what 10 did, in less than half
         the selection time). None plays as many epochs as make about 300
-        selector steps (at least one epoch), so that a table of 5,000 rows
+        game steps (at least one epoch), so that a table of 5,000 rows
         and one of 500,000 get an equally long game.
 
     max_game_samples : int or None, default=100_000
@@ -323,6 +328,18 @@ default="features+label+loss"
 
     selector_clip : float, default=1.0
         Maximum norm of the selector's gradient (gradient clipping).
+
+    selector_interval : int or "auto", default="auto"
+        The selector steps on every this many of the task network's game
+        steps, at ``selector_interval * selector_lr``, so that it moves as
+        far over the game; on the other steps the task network learns from a
+        draw of the selector's current probabilities. A selector step (with
+        its judging batch) costs about twice a plain training step.
+        ``"auto"``: 2 on a game of 20,000 rows or more, 1 below (a smaller
+        game's few hundred selector steps are barely enough to move
+        :math:`p`). On shuttle and connect-4 every second step cut the
+        selection time by a fifth with the same retention (see the user
+        guide's parameters page).
 
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the skorch net.
@@ -429,6 +446,7 @@ default="features+label+loss"
         "selector_input": [StrOptions(set(SELECTOR_INPUTS))],
         "lookahead": [StrOptions({"auto", *LOOKAHEADS})],
         "selector_clip": [Interval(Real, 0, None, closed="neither")],
+        "selector_interval": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "callbacks": [None, list],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -461,6 +479,7 @@ default="features+label+loss"
         selector_input="features+label+loss",
         lookahead="auto",
         selector_clip=1.0,
+        selector_interval="auto",
         callbacks=None,
         device="cpu",
         verbose=0,
@@ -493,6 +512,7 @@ default="features+label+loss"
         self.selector_input = selector_input
         self.lookahead = lookahead
         self.selector_clip = selector_clip
+        self.selector_interval = selector_interval
         self.callbacks = callbacks
         self.device = device
         self.verbose = verbose
@@ -510,15 +530,19 @@ default="features+label+loss"
         n_game_rows = len(y_game)
         n_epochs = self._game_epochs(n_game_rows)
         lookahead = self._lookahead(n_game_rows)
+        interval = self._selector_interval(n_game_rows)
         collapsed = f" as {n_game_rows:,} distinct" if isinstance(X_game, dict) else ""
+        selector = f", the selector on 1 in {interval} steps" if interval > 1 else ""
         self._say(
             f"game on {len(self.game_indices_):,} of {len(X):,} rows{collapsed}: "
             f"{self.warmup_epochs} warm-up and {n_epochs} game epochs of "
             f"{-(-n_game_rows // self.batch_size)} steps, "
-            f"{lookahead} look-ahead"
+            f"{lookahead} look-ahead{selector}"
         )
         with seeded_torch(seed):
-            self.net_ = self._build_net(X.shape[1], len(budgets), lookahead, seed, n_epochs)
+            self.net_ = self._build_net(
+                X.shape[1], len(budgets), seed, n_epochs, lookahead, interval
+            )
             self.net_.fit(X_game, y_game)
         self.history_ = self.net_.history_
         if self.objective == "paper":
@@ -690,7 +714,13 @@ default="features+label+loss"
             return self.lookahead
         return "output_layer" if _is_large_game(n_game_rows) else "full"
 
-    def _build_net(self, n_features, n_classes, lookahead, seed, n_epochs):
+    def _selector_interval(self, n_game_rows):
+        """``selector_interval``, with ``"auto"`` resolved by the game's number of rows."""
+        if self.selector_interval != "auto":
+            return self.selector_interval
+        return _LARGE_GAME_SELECTOR_INTERVAL if _is_large_game(n_game_rows) else 1
+
+    def _build_net(self, n_features, n_classes, seed, n_epochs, lookahead, interval):
         selector_inputs = n_features
         if self.selector_input != "features":
             selector_inputs += n_classes
@@ -712,8 +742,9 @@ default="features+label+loss"
             selector_input=self.selector_input,
             lookahead=lookahead,
             n_classes=n_classes,
-            selector_lr=self.selector_lr,
+            selector_lr=self.selector_lr * interval,
             selector_clip=self.selector_clip,
+            selector_interval=interval,
             seed=seed,
             lr=self.task_lr,
             max_epochs=n_epochs,

@@ -205,6 +205,7 @@ def test_clone_and_params_round_trip():
         (dict(selector_input="label"), "selector_input"),
         (dict(lookahead="half"), "lookahead"),
         (dict(collapse_duplicates="yes"), "collapse_duplicates"),
+        (dict(selector_interval=0), "selector_interval"),
     ],
 )
 def test_bad_parameters_raise_value_error(data, params, match):
@@ -320,6 +321,24 @@ def test_auto_max_epochs_plays_a_longer_game_from_a_size_of_game(data, monkeypat
     assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 3
     monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
     assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 10
+
+
+def test_auto_selector_interval_steps_the_selector_every_second_step_of_a_large_game(
+    data, monkeypatch
+):
+    import sklearn_asss._asss as asss_module
+
+    X, y = data
+    settings = {**QUICK, "selector_lr": 3e-4, "random_state": 0}
+    small = ASSSSampler(**settings).fit(X, y).net_
+    assert (small.selector_interval, small.selector_lr) == (1, 3e-4)
+    monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
+    large = ASSSSampler(**settings).fit(X, y).net_
+    # twice as far a step, so that the selector moves as far over the game
+    assert (large.selector_interval, large.selector_lr) == (2, 6e-4)
+    assert large.selector_optimizer_.param_groups[0]["lr"] == 6e-4
+    explicit = ASSSSampler(selector_interval=3, **settings).fit(X, y).net_
+    assert (explicit.selector_interval, explicit.selector_lr) == (3, pytest.approx(9e-4))
 
 
 def test_verbose_prints_the_epoch_table(data, capsys):

@@ -276,3 +276,28 @@ def test_clustered_retrieval_caps_the_clusters_of_a_class(monkeypatch):
     monkeypatch.setattr(_selection, "_MAX_CLUSTERS_PER_CLASS", 1000)
     clusters = _clusters_per_class(X, y, np.array([60, 20]), np.random.RandomState(0))
     assert len(np.unique(clusters[y == 0])) == 12
+
+
+def test_a_large_class_is_clustered_from_centres_drawn_by_weight(monkeypatch):
+    """k-means++ costs a pass per cluster; the retrieval's MiniBatchKMeans starts from rows
+    drawn by their copies, while KMeansSampler (whose centres pick its rows) keeps it."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    from sklearn_asss import KMeansSampler, _utils
+
+    inits = []
+
+    class Recording(MiniBatchKMeans):
+        def fit(self, X, y=None, sample_weight=None):
+            inits.append(self.init)
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(_utils, "MiniBatchKMeans", Recording)
+    monkeypatch.setattr(_utils, "LLOYD_MAX_DISTANCES", 0)  # every K-means a mini-batch one
+    X = np.random.default_rng(0).normal(size=(400, 2)).astype(np.float32)
+    y = np.zeros(400, dtype=np.intp)
+    clusters = _clusters_per_class(X, y, np.array([60]), np.random.RandomState(0))
+    assert inits == ["random"]
+    assert len(np.unique(clusters)) == 12  # one per five rows to keep
+    KMeansSampler(keep_ratio=0.1, random_state=0).fit_resample(X, np.arange(400) % 2)
+    assert inits[1:] == ["k-means++", "k-means++"]  # one K-means per class

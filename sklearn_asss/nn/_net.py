@@ -144,6 +144,10 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
         Learning rate of G.
     selector_clip : float
         Maximum gradient norm of G's update.
+    selector_interval : int
+        G steps on every this many of C's game steps; on the others C learns
+        from a draw of G's current probabilities (G's step costs about twice
+        C's).
     baseline_momentum : float
         Momentum of the moving-average baseline of ``L_C`` (``"paper"``; in
         ``"bilevel"`` the centring of the standardised gradient plays its part).
@@ -175,6 +179,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
         selector_optimizer=torch.optim.Adam,
         selector_lr=1e-4,
         selector_clip=1.0,
+        selector_interval=1,
         baseline_momentum=0.9,
         seed=0,
         criterion=torch.nn.CrossEntropyLoss,
@@ -201,6 +206,7 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
         self.selector_optimizer = selector_optimizer
         self.selector_lr = selector_lr
         self.selector_clip = selector_clip
+        self.selector_interval = selector_interval
         self.baseline_momentum = baseline_momentum
         self.seed = seed
 
@@ -311,7 +317,8 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
         on the six panel tables (the user guide's parameters page).
         """
         X, counts = inputs["X"], inputs.get("counts")
-        if self.objective == "bilevel" and self.lookahead == "output_layer":
+        selector_steps = self.game_steps_done_ % self.selector_interval == 0
+        if self.objective == "bilevel" and self.lookahead == "output_layer" and selector_steps:
             logits, features = self.logits_and_features(X)
             per_sample_loss = per_sample_cross_entropy(logits, y)
             batch = _Batch(
@@ -325,10 +332,11 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
             with torch.no_grad():
                 _, weights = self._relaxed_selections(X, y, per_sample_loss)
             self._step_task(per_sample_loss, weights, counts)
-            with torch.no_grad():
-                stepped = self.module_(X)
-            losses = per_sample_cross_entropy(stepped, y)
-            self._step_selector(_Batch(X, y, counts, stepped, None, losses), inputs)
+            if selector_steps:
+                with torch.no_grad():
+                    stepped = self.module_(X)
+                losses = per_sample_cross_entropy(stepped, y)
+                self._step_selector(_Batch(X, y, counts, stepped, None, losses), inputs)
         return {
             "loss": weighted_task_loss(per_sample_loss.detach(), weights, counts),
             "y_pred": logits.detach(),

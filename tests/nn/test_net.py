@@ -209,6 +209,23 @@ def test_output_layer_lookahead_needs_no_second_pass_through_the_task_network(ta
         assert calls["n"] == passes * 2 * len(X) // 50
 
 
+@pytest.mark.parametrize("lookahead", ["output_layer", "full"])
+def test_the_selector_steps_on_every_selector_interval_th_game_step(table, lookahead):
+    """The task network steps on every batch, the selector on every third, from the first."""
+    X, y = table
+    game = _net(lookahead=lookahead, selector_interval=3, max_epochs=2, batch_size=50)
+    selector_before = [p.detach().clone() for p in game.initialize().selector_.parameters()]
+    game.partial_fit(X, y)
+    batches = [batch for epoch in game.history for batch in epoch["batches"]]
+    judged = ["selector_loss" in batch for batch in batches]
+    assert len(batches) == 2 * len(X) // 50
+    assert judged == [step % 3 == 0 for step in range(len(batches))]
+    assert game.selector_optimizer_.state_dict()["state"][0]["step"] == sum(judged)
+    assert game.optimizer_.state_dict()["state"][0]["step"] == len(batches)
+    moved = [not torch.equal(a, b) for a, b in zip(selector_before, game.selector_.parameters())]
+    assert all(moved)
+
+
 def test_both_nets_update_all_tensors_at_once_unless_told_otherwise(table):
     X, y = table
     game = _net(max_epochs=1).fit(X, y)
