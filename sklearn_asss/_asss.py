@@ -51,10 +51,10 @@ _OUTPUT_LAYER_MIN_ROWS = 20_000
 # connect-4 3 epochs kept 1 point more flipped rows and lost 0.8 points of accuracy.
 _LARGE_GAME_EPOCHS = 10
 _SMALL_GAME_EPOCHS = 3
-# selector_interval="auto": the selector steps on every this many task steps of a game from
-# _OUTPUT_LAYER_MIN_ROWS rows (a fifth less selection time on shuttle and connect-4, the
-# same retention), on every step of a smaller one (its few hundred selector steps are
-# barely enough to move p)
+# selector_interval="auto": the selector steps on every this many task steps of a bi-level
+# game from _OUTPUT_LAYER_MIN_ROWS rows (a fifth less selection time on shuttle and
+# connect-4, the same retention), on every step of a smaller one (its few hundred selector
+# steps are barely enough to move p) and of the paper objective's (not measured)
 _LARGE_GAME_SELECTOR_INTERVAL = 2
 #: ``rank_by`` values: the per-row score the retrieval draws by
 RANKINGS = ("selection_probability", "task_confidence")
@@ -232,7 +232,8 @@ default="prune_by_noise_rate"
 
     task_lr, selector_lr : float, default=1e-3, 1e-4
         Adam learning rates of the task network and of the selector (the
-        two-time-scale rule: the selector moves slower). A game of a few
+        two-time-scale rule: the selector moves slower); the selector steps
+        at ``selector_interval`` times ``selector_lr`` (see there). A game of a few
         hundred steps, as on a table of a few thousand rows or with
         ``max_game_samples`` set, needs ``selector_lr=1e-3``: at 1e-4 the
         selector barely moves :math:`p` (ROC AUC 0.74 for finding flipped
@@ -335,11 +336,12 @@ default="features+label+loss"
         far over the game; on the other steps the task network learns from a
         draw of the selector's current probabilities. A selector step (with
         its judging batch) costs about twice a plain training step.
-        ``"auto"``: 2 on a game of 20,000 rows or more, 1 below (a smaller
-        game's few hundred selector steps are barely enough to move
-        :math:`p`). On shuttle and connect-4 every second step cut the
-        selection time by a fifth with the same retention (see the user
-        guide's parameters page).
+        ``"auto"``: 2 on a bi-level game of 20,000 rows or more, 1 below (a
+        smaller game's few hundred selector steps are barely enough to move
+        :math:`p`) and with ``objective="paper"`` (not measured). On
+        shuttle and connect-4 every second step cut the selection time by a
+        fifth with the same retention (see the user guide's parameters
+        page).
 
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the skorch net.
@@ -718,7 +720,8 @@ default="features+label+loss"
         """``selector_interval``, with ``"auto"`` resolved by the game's number of rows."""
         if self.selector_interval != "auto":
             return self.selector_interval
-        return _LARGE_GAME_SELECTOR_INTERVAL if _is_large_game(n_game_rows) else 1
+        large_bilevel = self.objective == "bilevel" and _is_large_game(n_game_rows)
+        return _LARGE_GAME_SELECTOR_INTERVAL if large_bilevel else 1
 
     def _build_net(self, n_features, n_classes, seed, n_epochs, lookahead, interval):
         selector_inputs = n_features

@@ -337,6 +337,8 @@ def test_auto_selector_interval_steps_the_selector_every_second_step_of_a_large_
     # twice as far a step, so that the selector moves as far over the game
     assert (large.selector_interval, large.selector_lr) == (2, 6e-4)
     assert large.selector_optimizer_.param_groups[0]["lr"] == 6e-4
+    paper = ASSSSampler(objective="paper", **settings).fit(X, y).net_
+    assert (paper.selector_interval, paper.selector_lr) == (1, 3e-4)  # not measured: as before
     explicit = ASSSSampler(selector_interval=3, **settings).fit(X, y).net_
     assert (explicit.selector_interval, explicit.selector_lr) == (3, pytest.approx(9e-4))
 

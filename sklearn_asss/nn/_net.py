@@ -1,5 +1,6 @@
 """The skorch net that plays the ASSS game: two modules, two optimizers, one train step."""
 
+import numbers
 import warnings
 from typing import NamedTuple, Optional
 
@@ -222,6 +223,9 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
         )
         if self.lookahead not in LOOKAHEADS:
             raise ValueError(f"lookahead must be one of {LOOKAHEADS}; got {self.lookahead!r}.")
+        interval = self.selector_interval
+        if not isinstance(interval, numbers.Integral) or isinstance(interval, bool) or interval < 1:
+            raise ValueError(f"selector_interval must be an integer >= 1; got {interval!r}.")
         self.output_layer_ = None
         if self.lookahead == "output_layer":
             self.output_layer_ = _output_layer(self.module_)

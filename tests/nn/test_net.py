@@ -182,6 +182,13 @@ def test_output_layer_lookahead_refuses_a_network_it_cannot_split(table, module,
         net.fit(X, y)
 
 
+@pytest.mark.parametrize("interval", [0, 1.5, "2"])
+def test_a_selector_interval_that_is_not_a_positive_integer_is_a_value_error(table, interval):
+    X, y = table
+    with pytest.raises(ValueError, match="selector_interval must be an integer >= 1"):
+        _net(selector_interval=interval).fit(X, y)
+
+
 def test_unknown_lookahead_is_a_value_error(table):
     X, y = table
     with pytest.raises(ValueError, match="lookahead must be one of"):
