@@ -117,11 +117,10 @@ def cluster_rows(
     The method is chosen by size: Lloyd's :class:`~sklearn.cluster.KMeans`
     (k-means++, one init) while ``n_distinct_rows * n_clusters <=
     LLOYD_MAX_DISTANCES``, :class:`~sklearn.cluster.MiniBatchKMeans` up to
-    ``MINIBATCH_MAX_CLUSTERS`` clusters (started from `minibatch_init`:
-    k-means++ costs one pass per cluster, 1.2 s for 1,000 clusters of 13,000
-    rows, where ``"random"``, centres drawn by weight, takes 0.2 s with the
-    whole fit), a two-level K-means beyond (see
-    :class:`~sklearn_asss.KMeansSampler`).
+    ``MINIBATCH_MAX_CLUSTERS`` clusters, a two-level K-means beyond (see
+    :class:`~sklearn_asss.KMeansSampler`). Every MiniBatchKMeans starts from
+    `minibatch_init` (scikit-learn's ``init``: k-means++ costs a pass per
+    cluster; ``"random"`` draws the centres by weight).
 
     Returns
     -------
@@ -163,7 +162,9 @@ def _weighted_kmeans(
         else:
             method = "two-level"
     if method == "two-level":
-        return _two_level_kmeans(X, weights, n_clusters, random_state, batch_size, max_iter)
+        return _two_level_kmeans(
+            X, weights, n_clusters, random_state, batch_size, max_iter, minibatch_init
+        )
     seed = draw_seed(random_state)
     if method == "lloyd":
         model = KMeans(n_clusters, n_init=1, max_iter=max_iter, random_state=seed)
@@ -176,13 +177,14 @@ def _weighted_kmeans(
     return model.labels_, model.cluster_centers_
 
 
-def _two_level_kmeans(X, weights, n_clusters, random_state, batch_size, max_iter):
+def _two_level_kmeans(X, weights, n_clusters, random_state, batch_size, max_iter, minibatch_init):
     """K-means into ceil(sqrt(k)) groups, then Lloyd's K-means inside each group."""
     n_groups = int(np.ceil(np.sqrt(n_clusters)))
     top_method = "lloyd" if len(X) * n_groups <= LLOYD_MAX_DISTANCES else "minibatch"
     top, _ = _weighted_kmeans(
-        X, weights, n_groups, random_state, batch_size, max_iter, method=top_method
-    )
+        X, weights, n_groups, random_state, batch_size, max_iter, method=top_method,
+        minibatch_init=minibatch_init,
+    )  # fmt: skip
     _, group_of_row, group_sizes = np.unique(top, return_inverse=True, return_counts=True)
     group_of_row = group_of_row.ravel()
     # clusters per group in proportion to its distinct rows, at least one each

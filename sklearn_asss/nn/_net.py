@@ -318,7 +318,8 @@ class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
         task network steps first on a draw of its own and the selector is
         judged from the stepped network on a fresh pass and draw: with the full
         look-ahead, one pass retained 0.26-0.49 points less under label noise
-        on the six panel tables (the user guide's parameters page).
+        on the six panel tables (the user guide's parameters page). Off the
+        selector's steps (``selector_interval``) only the task network steps.
         """
         X, counts = inputs["X"], inputs.get("counts")
         selector_steps = self.game_steps_done_ % self.selector_interval == 0
