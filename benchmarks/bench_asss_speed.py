@@ -4,7 +4,7 @@ Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_speed.py \
         [--dataset kddcup|shuttle|connect4] [--objective bilevel] [--fast] [--verbose 1] \
-        [--set '{"lookahead": "full"}']
+        [--device cpu] [--set '{"lookahead": "full"}']
 
 Loads the whole data set (kddcup: the 494,021 rows of the 10% file, three
 string columns one-hot encoded and heavy-tailed counts log-scaled, by
@@ -14,7 +14,8 @@ does, trains the benchmark's MLP (:func:`sklearn_asss.nn.fit_task_classifier`:
 default settings (``--fast``: the fast setting of the user guide's parameters
 page; ``--set``: any other parameters, as JSON), and prints both times (wall
 and CPU), their ratio and the process's peak memory (``ru_maxrss``, loading included). The ratio within one
-run is what to compare across machines.
+run is what to compare across machines. ``--device`` (e.g. ``cuda``) runs both
+the MLP and the sampler's networks there, and adds the device's peak memory.
 """
 
 import argparse
@@ -23,6 +24,7 @@ import resource
 import time
 
 import numpy as np
+import torch
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import ASSSSampler, datasets
@@ -41,6 +43,7 @@ def main():
     parser.add_argument("--objective", default="bilevel", choices=["bilevel", "paper"])
     parser.add_argument("--fast", action="store_true", help="time the fast setting")
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="torch device of both trainings")
     parser.add_argument("--set", type=json.loads, default={}, help="ASSSSampler parameters (JSON)")
     args = parser.parse_args()
 
@@ -48,13 +51,16 @@ def main():
     X = StandardScaler().fit_transform(np.asarray(X, dtype=np.float64)).astype(np.float32)
     classes, y_encoded = np.unique(np.asarray(y), return_inverse=True)
     rss_loaded = _peak_mib()
-    fit_task_classifier(X[:64], y_encoded[:64] % 2, 2, max_epochs=1)  # torch start-up
+    device = args.device
+    fit_task_classifier(X[:64], y_encoded[:64] % 2, 2, max_epochs=1, device=device)  # start-up
     mlp = _timed(
-        lambda: fit_task_classifier(X, y_encoded, len(classes), seed=0, max_epochs=MLP_EPOCHS)
+        lambda: fit_task_classifier(
+            X, y_encoded, len(classes), seed=0, max_epochs=MLP_EPOCHS, device=device
+        )
     )
     settings = {**(FAST if args.fast else {}), **args.set}
     sampler = ASSSSampler(
-        objective=args.objective, random_state=0, verbose=args.verbose, **settings
+        objective=args.objective, random_state=0, verbose=args.verbose, device=device, **settings
     )
     asss = _timed(lambda: sampler.fit_resample(X, y_encoded))
     print(
@@ -64,6 +70,7 @@ def main():
         f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU\n"
         f"  ratio: {asss[0] / mlp[0]:.2f} wall, {asss[1] / mlp[1]:.2f} CPU\n"
         f"  peak RSS {_peak_mib():.0f} MiB (after loading: {rss_loaded:.0f} MiB)"
+        + _device_peak(device)
     )
 
 
@@ -71,6 +78,12 @@ def _timed(work):
     wall, cpu = time.perf_counter(), time.process_time()
     work()
     return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _device_peak(device):
+    if torch.device(device).type != "cuda":
+        return ""
+    return f"; {device} peak {torch.cuda.max_memory_allocated(device) / 2**20:.0f} MiB allocated"
 
 
 def _peak_mib():

@@ -25,7 +25,7 @@ from sklearn_asss import (
     MarginSampler,
 )
 from sklearn_asss.adversarial import SelectiveAdversarialClassifier
-from sklearn_asss.nn import TrainingDivergedError
+from sklearn_asss.nn import TaskMLP, TrainingDivergedError
 
 from _faults import InterruptAtEpoch, NaNTaskMLP
 
@@ -156,6 +156,26 @@ def test_both_networks_train_on_the_requested_device(small, device):
     assert np.all(np.isfinite(sampler.score_samples(X, y)))
 
 
+@pytest.mark.parametrize("device", AVAILABLE_DEVICES, ids=str)
+@pytest.mark.parametrize("sampler_class", WARMUP_SAMPLERS)
+def test_the_warmup_samplers_score_on_the_requested_device(small, sampler_class, device):
+    X, y = small
+    reference = sampler_class(warmup_epochs=2, random_state=0).fit(X, y)
+    sampler = sampler_class(warmup_epochs=2, device=device, random_state=0).fit(X, y)
+    assert np.array_equal(
+        np.bincount(y[sampler.sample_indices_]), np.bincount(y[reference.sample_indices_])
+    )
+
+
+@pytest.mark.parametrize("device", AVAILABLE_DEVICES, ids=str)
+def test_the_adversarial_classifier_trains_and_predicts_on_the_requested_device(small, device):
+    X, y = small
+    clf = SelectiveAdversarialClassifier(device=device, max_epochs=2, random_state=0)
+    clf.fit(X.astype(np.float32), y)
+    assert {p.device.type for p in clf.module_.parameters()} == {torch.device(device).type}
+    assert clf.predict(X.astype(np.float32)).shape == y.shape
+
+
 # ---------------------------------------------------------------- interrupts
 def test_an_interrupted_asss_fit_raises_and_leaves_the_sampler_unfitted(small):
     X, y = small
@@ -214,6 +234,19 @@ def test_a_sampler_pickled_with_a_cuda_net_loads_and_scores_on_the_cpu(small, mo
     np.testing.assert_allclose(restored.score_samples(X, y), expected, rtol=1e-6)
     for module in (restored.net_.module_, restored.net_.selector_):
         assert {p.device.type for p in module.parameters()} == {"cpu"}
+
+
+def test_a_pickled_net_keeps_its_module_parameter_as_its_network(small):
+    # before: skorch pickled the module parameter (the seeded network instance, which is
+    # module_ itself) apart from module_: on a GPU it kept CUDA tensors and the pickle did
+    # not load on a CPU-only machine; on a CPU it came back as a copy of module_
+    X, y = small
+    sampler = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    clf = SelectiveAdversarialClassifier(module=TaskMLP(6, 3), max_epochs=1, random_state=0)
+    clf.fit(X.astype(np.float32), y)
+    restored_sampler, restored_clf = pickle.loads(pickle.dumps((sampler, clf)))
+    for net in (restored_sampler.net_, *restored_sampler.filter_nets_, restored_clf):
+        assert net.module is net.module_
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

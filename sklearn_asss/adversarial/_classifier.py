@@ -13,12 +13,12 @@ from torch.utils.data import DataLoader
 from .._utils import draw_seed
 from ..nn._modules import TaskMLP
 from ..nn._guards import FiniteTrainingCheck
-from ..nn._utils import BatchIterator, check_device, seeded_torch
+from ..nn._utils import BatchIterator, PickleModuleWithNetMixin, check_device, seeded_torch
 from ._pgd import check_attack_params, pgd_attack
 from ._scoring import MARGIN_EPS, SELECTION_RULES, n_perturbed, select_rows
 
 
-class SelectiveAdversarialClassifier(NeuralNetClassifier):
+class SelectiveAdversarialClassifier(PickleModuleWithNetMixin, NeuralNetClassifier):
     """A skorch classifier trained with PGD on a selected part of each minibatch.
 
     Selective adversarial training (Scaling Adversarial Training via Data

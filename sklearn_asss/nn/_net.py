@@ -27,6 +27,7 @@ from ._utils import (
     INFERENCE_BATCH_SIZE,
     BatchIterator,
     FastOptimizerMixin,
+    PickleModuleWithNetMixin,
     _length,
     _take,
     eval_no_grad,
@@ -73,7 +74,9 @@ class LookaheadBatchIterator(BatchIterator):
             }, y
 
 
-class SoftSelectionNet(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNet):
+class SoftSelectionNet(
+    RaiseOnInterruptMixin, PickleModuleWithNetMixin, FastOptimizerMixin, NeuralNet
+):
     """A skorch ``NeuralNet`` that trains a task network and a selector against each other.
 
     skorch's documented way to train two modules with two optimizers is to

@@ -12,10 +12,12 @@ from skorch.dataset import ValidSplit
 
 from ._guards import FiniteTrainingCheck, RaiseOnInterruptMixin
 from ._modules import TaskMLP
-from ._utils import BatchIterator, FastOptimizerMixin, seeded_torch
+from ._utils import BatchIterator, FastOptimizerMixin, PickleModuleWithNetMixin, seeded_torch
 
 
-class TaskClassifier(RaiseOnInterruptMixin, FastOptimizerMixin, NeuralNetClassifier):
+class TaskClassifier(
+    RaiseOnInterruptMixin, PickleModuleWithNetMixin, FastOptimizerMixin, NeuralNetClassifier
+):
     """skorch's ``NeuralNetClassifier`` that fails loudly.
 
     A NaN or infinite training loss raises

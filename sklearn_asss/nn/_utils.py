@@ -33,6 +33,26 @@ class FastOptimizerMixin:
         return args, kwargs
 
 
+class PickleModuleWithNetMixin:
+    """A skorch net that pickles its ``module`` parameter together with ``module_``.
+
+    When a net pickled on a GPU is loaded where CUDA is missing, skorch maps
+    ``module_`` and the other networks it registers to the CPU, but pickles
+    the ``module`` parameter on its own. Given as an instance (as this package
+    passes its seeded networks), that parameter is ``module_`` itself: pickled
+    on its own it keeps the GPU's tensors, so the pickle does not load on a
+    CPU-only machine, and where it loads it comes back as a copy of
+    ``module_`` rather than the same network. The prefix ``module`` makes
+    skorch pickle both in one piece.
+    """
+
+    def initialize(self):
+        super().initialize()
+        if "module" not in self.cuda_dependent_attributes_:
+            self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "module"]
+        return self
+
+
 @functools.lru_cache(maxsize=None)
 def _fastest_update(optimizer, device):
     """``{"fused": True}`` where `optimizer` runs fused on `device`, else ``foreach``, else {}."""

@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval
 
@@ -85,7 +86,7 @@ class CleanlabSampler(BaseSubsampler):
         "hidden_layer_sizes": [tuple, list],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "device": [str],
+        "device": [str, torch.device],
     }
 
     def __init__(

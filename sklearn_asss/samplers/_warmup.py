@@ -3,6 +3,7 @@
 from abc import abstractmethod
 from numbers import Integral, Real
 
+import torch
 from sklearn.utils._param_validation import Interval
 
 from .._base import BaseSubsampler
@@ -21,7 +22,7 @@ _network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
     lr : float, default=1e-3
         Learning rate of its training (Adam).
 
-    device : str, default="cpu"
+    device : str or torch.device, default="cpu"
         Torch device of the network, e.g. ``"cuda"``. A device this machine
         does not have is a ValueError at the start of ``fit``."""
 
@@ -71,7 +72,7 @@ class WarmupScoringSampler(BaseSubsampler):
         "hidden_layer_sizes": [tuple, list],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "device": [str],
+        "device": [str, torch.device],
         "verbose": ["verbose"],
     }
 

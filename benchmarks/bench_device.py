@@ -1,0 +1,99 @@
+"""ASSSSampler on an accelerator against the CPU: the same kind of subset, and the time.
+
+Usage::
+
+    SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_device.py --device cuda \
+        [--datasets shuttle connect-4] [--keep-ratios 0.03 0.3] [--noise-rates 0 0.2]
+
+For each data set, on the first of 5 stratified folds (standardised as the
+benchmark's studies do), with each share of symmetric label flips and each
+keep ratio, fits the default ``ASSSSampler`` three times: on the CPU from
+``random_state=0`` and ``1`` (how much two CPU fits differ is the yardstick),
+and on ``--device`` from ``random_state=0``. Prints for each fit its wall time,
+whether its per-class counts equal the first CPU fit's, the share of its kept
+rows that the first CPU fit kept too (a uniform draw shares about the keep
+ratio), the Spearman correlation of its ``selection_scores_`` with the first
+CPU fit's, the share of flipped rows among its kept rows, and the macro F1 on
+the fold's held-out rows of the benchmark's forest trained on its subset.
+Floating-point sums run in another order on a GPU, so a device fit is not
+bit-identical to a CPU fit: it should differ from it no more than two CPU
+fits differ from each other.
+"""
+
+import argparse
+import time
+
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_asss import ASSSSampler
+from sklearn_asss.benchmark import Study, fit_downstream, flip_labels, load_dataset
+
+FITS = [("cpu", 0), ("cpu", 1), (None, 0)]  # None: the --device under test
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--datasets", nargs="+", default=["shuttle", "connect-4"])
+    parser.add_argument("--keep-ratios", nargs="+", type=float, default=[0.03, 0.3])
+    parser.add_argument("--noise-rates", nargs="+", type=float, default=[0.0, 0.2])
+    args = parser.parse_args()
+
+    forest = Study(downstream="forest")
+    print("cell | fit | seconds | same class counts | kept rows shared with cpu/0 | "
+          "Spearman of p with cpu/0 | flipped share kept | forest macro F1")  # fmt: skip
+    for name in args.datasets:
+        X, y = load_dataset(name)
+        classes, y = np.unique(y, return_inverse=True)
+        train, test = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+        scaler = StandardScaler().fit(X[train])
+        X_train, X_test = (scaler.transform(X[rows]).astype(np.float32) for rows in (train, test))
+        for rate in args.noise_rates:
+            y_train, flipped = flip_labels(
+                y[train], len(classes), rate, "symmetric", np.random.RandomState(0)
+            )
+            for keep_ratio in args.keep_ratios:
+                cell = f"{name}, {rate:.0%} flips, keep {keep_ratio:g}"
+                fits = [
+                    _fit(X_train, y_train, keep_ratio, device or args.device, seed)
+                    for device, seed in FITS
+                ]
+                reference = fits[0][0]
+                for (device, seed), (sampler, seconds) in zip(FITS, fits):
+                    kept = sampler.sample_indices_
+                    model = fit_downstream(forest, X_train[kept], y_train[kept], len(classes), 0)
+                    f1 = f1_score(y[test], model.predict(X_test), average="macro")
+                    print(
+                        f"{cell} | {device or args.device}/{seed} | {seconds:.1f} | "
+                        f"{_same_counts(y_train, kept, reference.sample_indices_)} | "
+                        f"{np.isin(kept, reference.sample_indices_).mean():.3f} | "
+                        f"{_spearman(sampler, reference):.3f} | {flipped[kept].mean():.3f} | "
+                        f"{f1:.4f}",
+                        flush=True,
+                    )
+
+
+def _fit(X, y, keep_ratio, device, seed):
+    sampler = ASSSSampler(keep_ratio=keep_ratio, device=device, random_state=seed)
+    start = time.perf_counter()
+    sampler.fit(X, y)
+    return sampler, time.perf_counter() - start
+
+
+def _same_counts(y, kept, reference_kept):
+    n_classes = y.max() + 1
+    return np.array_equal(
+        np.bincount(y[kept], minlength=n_classes), np.bincount(y[reference_kept], minlength=n_classes)
+    )
+
+
+def _spearman(sampler, reference):
+    return spearmanr(sampler.selection_scores_, reference.selection_scores_).statistic
+
+
+if __name__ == "__main__":
+    main()
