@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 import sklearn_asss.samplers._warmup as warmup_module
 from sklearn_asss import (
     ASSSSampler,
+    CleanlabSampler,
     CoverageCentricSampler,
     GradientMatchingSampler,
     MarginSampler,
@@ -157,11 +158,18 @@ def test_both_networks_train_on_the_requested_device(small, device):
 
 
 @pytest.mark.parametrize("device", AVAILABLE_DEVICES, ids=str)
-@pytest.mark.parametrize("sampler_class", WARMUP_SAMPLERS)
-def test_the_warmup_samplers_score_on_the_requested_device(small, sampler_class, device):
+@pytest.mark.parametrize(
+    "sampler_class, short",
+    [*((cls, {"warmup_epochs": 2}) for cls in WARMUP_SAMPLERS),
+     (CleanlabSampler, {"max_epochs": 2})],
+    ids=lambda value: getattr(value, "__name__", ""),
+)  # fmt: skip
+def test_the_network_samplers_select_on_the_requested_device(small, sampler_class, short, device):
+    if sampler_class is CleanlabSampler:
+        pytest.importorskip("cleanlab")
     X, y = small
-    reference = sampler_class(warmup_epochs=2, random_state=0).fit(X, y)
-    sampler = sampler_class(warmup_epochs=2, device=device, random_state=0).fit(X, y)
+    reference = sampler_class(**short, random_state=0).fit(X, y)
+    sampler = sampler_class(**short, device=device, random_state=0).fit(X, y)
     assert np.array_equal(
         np.bincount(y[sampler.sample_indices_]), np.bincount(y[reference.sample_indices_])
     )
