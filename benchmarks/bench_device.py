@@ -33,6 +33,7 @@ from sklearn_asss import ASSSSampler
 from sklearn_asss.benchmark import Study, fit_downstream, flip_labels, load_dataset
 
 FITS = [("cpu", 0), ("cpu", 1), (None, 0)]  # None: the --device under test
+FOREST = Study(downstream="forest")
 
 
 def main():
@@ -43,38 +44,33 @@ def main():
     parser.add_argument("--noise-rates", nargs="+", type=float, default=[0.0, 0.2])
     args = parser.parse_args()
 
-    forest = Study(downstream="forest")
     print("cell | fit | seconds | same class counts | kept rows shared with cpu/0 | "
           "Spearman of p with cpu/0 | flipped share kept | forest macro F1")  # fmt: skip
     for name in args.datasets:
-        X, y = load_dataset(name)
-        classes, y = np.unique(y, return_inverse=True)
-        train, test = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-        scaler = StandardScaler().fit(X[train])
-        X_train, X_test = (scaler.transform(X[rows]).astype(np.float32) for rows in (train, test))
+        X_train, y_train, X_test, y_test = _first_fold(name)
         for rate in args.noise_rates:
-            y_train, flipped = flip_labels(
-                y[train], len(classes), rate, "symmetric", np.random.RandomState(0)
+            y_noisy, flipped = flip_labels(
+                y_train, y_train.max() + 1, rate, "symmetric", np.random.RandomState(0)
             )
             for keep_ratio in args.keep_ratios:
-                cell = f"{name}, {rate:.0%} flips, keep {keep_ratio:g}"
                 fits = [
-                    _fit(X_train, y_train, keep_ratio, device or args.device, seed)
+                    (f"{device or args.device}/{seed}",
+                     *_fit(X_train, y_noisy, keep_ratio, device or args.device, seed))
                     for device, seed in FITS
-                ]
-                reference = fits[0][0]
-                for (device, seed), (sampler, seconds) in zip(FITS, fits):
-                    kept = sampler.sample_indices_
-                    model = fit_downstream(forest, X_train[kept], y_train[kept], len(classes), 0)
-                    f1 = f1_score(y[test], model.predict(X_test), average="macro")
-                    print(
-                        f"{cell} | {device or args.device}/{seed} | {seconds:.1f} | "
-                        f"{_same_counts(y_train, kept, reference.sample_indices_)} | "
-                        f"{np.isin(kept, reference.sample_indices_).mean():.3f} | "
-                        f"{_spearman(sampler, reference):.3f} | {flipped[kept].mean():.3f} | "
-                        f"{f1:.4f}",
-                        flush=True,
-                    )
+                ]  # fmt: skip
+                cell = f"{name}, {rate:.0%} flips, keep {keep_ratio:g}"
+                for line in _compared(fits, X_train, y_noisy, flipped, X_test, y_test):
+                    print(f"{cell} | {line}", flush=True)
+
+
+def _first_fold(name):
+    """The first of 5 stratified folds of data set `name`, standardised, labels encoded."""
+    X, y = load_dataset(name)
+    y = np.unique(y, return_inverse=True)[1]
+    train, test = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    scaler = StandardScaler().fit(X[train])
+    return (scaler.transform(X[train]).astype(np.float32), y[train],
+            scaler.transform(X[test]).astype(np.float32), y[test])  # fmt: skip
 
 
 def _fit(X, y, keep_ratio, device, seed):
@@ -84,15 +80,24 @@ def _fit(X, y, keep_ratio, device, seed):
     return sampler, time.perf_counter() - start
 
 
-def _same_counts(y, kept, reference_kept):
-    n_classes = y.max() + 1
-    return np.array_equal(
-        np.bincount(y[kept], minlength=n_classes), np.bincount(y[reference_kept], minlength=n_classes)
-    )
-
-
-def _spearman(sampler, reference):
-    return spearmanr(sampler.selection_scores_, reference.selection_scores_).statistic
+def _compared(fits, X_train, y_noisy, flipped, X_test, y_test):
+    """A line per (label, sampler, seconds) of `fits`: its time, its subset against the first's."""
+    reference = fits[0][1]
+    n_classes = y_noisy.max() + 1
+    for label, sampler, seconds in fits:
+        kept = sampler.sample_indices_
+        model = fit_downstream(FOREST, X_train[kept], y_noisy[kept], n_classes, seed=0)
+        same_counts = np.array_equal(
+            np.bincount(y_noisy[kept], minlength=n_classes),
+            np.bincount(y_noisy[reference.sample_indices_], minlength=n_classes),
+        )
+        rho = spearmanr(sampler.selection_scores_, reference.selection_scores_).statistic
+        yield (
+            f"{label} | {seconds:.1f} | {same_counts} | "
+            f"{np.isin(kept, reference.sample_indices_).mean():.3f} | {rho:.3f} | "
+            f"{flipped[kept].mean():.3f} | "
+            f"{f1_score(y_test, model.predict(X_test), average='macro'):.4f}"
+        )
 
 
 if __name__ == "__main__":
