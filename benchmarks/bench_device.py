@@ -31,6 +31,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import ASSSSampler
 from sklearn_asss.benchmark import Study, fit_downstream, flip_labels, load_dataset
+from sklearn_asss.nn import check_device
 
 FITS = [("cpu", 0), ("cpu", 1), (None, 0)]  # None: the --device under test
 FOREST = Study(downstream="forest")
@@ -43,6 +44,7 @@ def main():
     parser.add_argument("--keep-ratios", nargs="+", type=float, default=[0.03, 0.3])
     parser.add_argument("--noise-rates", nargs="+", type=float, default=[0.0, 0.2])
     args = parser.parse_args()
+    check_device(args.device)  # a device this machine lacks stops here, before any fit
 
     print("cell | fit | seconds | same class counts | kept rows shared with cpu/0 | "
           "Spearman of p with cpu/0 | flipped share kept | forest macro F1")  # fmt: skip
