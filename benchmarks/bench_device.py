@@ -26,11 +26,12 @@ import time
 import numpy as np
 from scipy.stats import spearmanr
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
+from bench_selection_time import first_grid_fold, flipped_training_labels  # beside this script
+
 from sklearn_asss import ASSSSampler
-from sklearn_asss.benchmark import Study, fit_downstream, flip_labels, load_dataset
+from sklearn_asss.benchmark import Study, fit_downstream
 from sklearn_asss.nn import check_device
 
 FITS = [("cpu", 0), ("cpu", 1), (None, 0)]  # None: the --device under test
@@ -49,11 +50,11 @@ def main():
     print("cell | fit | seconds | same class counts | kept rows shared with cpu/0 | "
           "Spearman of p with cpu/0 | flipped share kept | forest macro F1")  # fmt: skip
     for name in args.datasets:
-        X_train, y_train, X_test, y_test = _first_fold(name)
+        X, y, train, test = first_grid_fold(name)
+        scaler = StandardScaler().fit(X[train])
+        X_train, X_test = (scaler.transform(X[rows]).astype(np.float32) for rows in (train, test))
         for rate in args.noise_rates:
-            y_noisy, flipped = flip_labels(
-                y_train, y_train.max() + 1, rate, "symmetric", np.random.RandomState(0)
-            )
+            y_noisy, flipped = flipped_training_labels(y, train, rate)
             for keep_ratio in args.keep_ratios:
                 fits = [
                     (f"{device or args.device}/{seed}",
@@ -61,18 +62,8 @@ def main():
                     for device, seed in FITS
                 ]  # fmt: skip
                 cell = f"{name}, {rate:.0%} flips, keep {keep_ratio:g}"
-                for line in _compared(fits, X_train, y_noisy, flipped, X_test, y_test):
+                for line in _compared(fits, X_train, y_noisy, flipped, X_test, y[test]):
                     print(f"{cell} | {line}", flush=True)
-
-
-def _first_fold(name):
-    """The first of 5 stratified folds of data set `name`, standardised, labels encoded."""
-    X, y = load_dataset(name)
-    y = np.unique(y, return_inverse=True)[1]
-    train, test = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-    scaler = StandardScaler().fit(X[train])
-    return (scaler.transform(X[train]).astype(np.float32), y[train],
-            scaler.transform(X[test]).astype(np.float32), y[test])  # fmt: skip
 
 
 def _fit(X, y, keep_ratio, device, seed):

@@ -58,13 +58,21 @@ def main():
 
 def noisy_training_fold(name, noise_rate):
     """The first grid fold's training rows of `name`, a share `noise_rate` of labels flipped."""
+    X, y, train, _ = first_grid_fold(name)
+    return X[train], flipped_training_labels(y, train, noise_rate)[0]
+
+
+def first_grid_fold(name):
+    """`name`'s rows, its labels encoded 0..k-1, the first grid fold's training and test rows."""
     X, y = load_dataset(name)
     _, y = np.unique(y, return_inverse=True)
-    train, _ = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-    y_noisy, _ = flip_labels(
-        y[train], y.max() + 1, noise_rate, "symmetric", np.random.RandomState(0)
-    )
-    return X[train], y_noisy
+    train, test = next(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    return X, y, train, test
+
+
+def flipped_training_labels(y, train, noise_rate):
+    """The labels of rows `train` with a share `noise_rate` flipped (symmetric), and the mask."""
+    return flip_labels(y[train], y.max() + 1, noise_rate, "symmetric", np.random.RandomState(0))
 
 
 def timed_samplers(keep_ratio, settings):
