@@ -1,6 +1,7 @@
 """ASSSSampler: Adversarial Soft-Selection Subsampling as an imbalanced-learn sampler."""
 
 import copy
+import math
 import time
 from numbers import Integral, Real
 
@@ -62,8 +63,11 @@ RANKINGS = ("selection_probability", "task_confidence")
 FILTER_PROBABILITIES = ("out_of_fold", "game")
 # filter_probabilities="out_of_fold": each of the two plain networks trains this many epochs
 # at this learning rate (on the panel tables as many flipped rows flagged as 12 at 1e-3),
-# this many rows a step whatever the game's batch_size, and at least this many steps (on
-# 2,000 rows, 24 steps missed a quarter of the flipped rows)
+# this many rows a step, and at least this many steps (on 2,000 rows, 24 steps missed a
+# quarter of the flipped rows). A game batch_size above it takes its place, the epochs and
+# the learning rate growing with the square root of the batch: under the fast setting, 1,024
+# rows a step for 12 epochs at 6e-3 took 0.6 of the time of 256 for 6 and retained more on
+# connect-4, less macro F1 on shuttle with flipped labels (asss_b1k5f against asss_b1k5)
 _FILTER_EPOCHS = 6
 _FILTER_LR = 3e-3
 _FILTER_BATCH_SIZE = 256
@@ -208,9 +212,10 @@ default="prune_by_noise_rate"
     filter_probabilities : {{"out_of_fold", "game"}}, default="out_of_fold"
         Whose class probabilities ``label_filter`` reads.
         ``"out_of_fold"``, as cleanlab asks of its input: two plain task
-        networks (``task_module``; 6 epochs of 256 rows a step, whatever
-        ``batch_size``, at a learning rate of 3e-3, at least 40 steps), each
-        trained on one stratified half of
+        networks (``task_module``; 6 epochs of 256 rows a step at a learning
+        rate of 3e-3, at least 40 steps; a larger ``batch_size`` takes the
+        place of 256, the epochs and the learning rate growing with the
+        square root of its ratio to 256), each trained on one stratified half of
         the game rows; each game row is flagged by the network that did not
         train on it, any other row (beyond ``max_game_samples``, or a
         partition of ``resample_dask``) by the mean of the two
@@ -263,8 +268,8 @@ default="prune_by_noise_rate"
         filtering (connect-4's 54,045 training rows with 50,000: 1.0 point
         of macro-F1 retention under 20% flipped labels at 3% kept): the
         rows outside the game are scored by a network that never saw them.
-        The fast setting ``max_game_samples=20_000, max_epochs=None,
-        batch_size=512, selector_lr=1e-3`` costs a fraction of the default's
+        A game of 20,000 rows (``max_game_samples=20_000, max_epochs=None,
+        batch_size=512, selector_lr=1e-3``) costs a fraction of the default's
         time on shuttle and connect-4 and filters label noise far better on
         small tables, but retains less on connect-4 (figures in the user
         guide's parameters page).
@@ -288,8 +293,12 @@ default="prune_by_noise_rate"
 
     batch_size : int, default=256
         Rows per minibatch of the warm-up and the game (and of the
-        look-ahead's independent batch); a larger batch gives the
-        standardised look-ahead gradient a steadier ranking per step.
+        look-ahead's independent batch, and of the label filter's networks
+        when above 256); a larger batch gives the standardised look-ahead
+        gradient a steadier ranking per step. On a large table the fast
+        setting ``batch_size=1024, task_lr=2e-3, selector_lr=4e-4,
+        max_epochs=5`` costs less than half the default's time (the user
+        guide's parameters page has its figures).
 
     task_module : torch.nn.Module or callable, default=None
         The task network C. None uses the paper's 3-layer MLP
@@ -635,12 +644,12 @@ default="features+label+loss"
         start = time.perf_counter()
         rows, X_rows = self.game_indices_, X_std.numpy()
         halves = _stratified_halves(y_encoded[rows], self.net_.seed)
-        steps_per_epoch = -(-len(halves[0]) // _FILTER_BATCH_SIZE)
-        n_epochs = max(_FILTER_EPOCHS, -(-_FILTER_MIN_STEPS // steps_per_epoch))
+        batch_size, lr, n_epochs = _filter_schedule(self.batch_size, len(halves[0]))
         self.filter_nets_ = [
             self._fit_filter_net(
-                X_rows[rows[half]], y_encoded[rows[half]], self.net_.seed + k, n_epochs
-            )
+                X_rows[rows[half]], y_encoded[rows[half]], self.net_.seed + k,
+                n_epochs=n_epochs, lr=lr, batch_size=batch_size,
+            )  # fmt: skip
             for k, half in enumerate(halves)
         ]
         probabilities = np.empty((len(X_rows), len(self.classes_)))
@@ -659,14 +668,14 @@ default="features+label+loss"
         )
         return probabilities
 
-    def _fit_filter_net(self, X, y_encoded, seed, n_epochs):
+    def _fit_filter_net(self, X, y_encoded, seed, *, n_epochs, lr, batch_size):
         """A plain task network (``task_module``) trained on `X` for the label filter."""
         n_features, n_classes = X.shape[1], len(self.classes_)
         with seeded_torch(seed):
             module = self._task_module(n_features, n_classes)
         return fit_task_classifier(
             X, y_encoded, n_classes, seed=seed, module=module, max_epochs=n_epochs,
-            lr=_FILTER_LR, batch_size=_FILTER_BATCH_SIZE, device=self.device,
+            lr=lr, batch_size=batch_size, device=self.device,
             iterator_valid__batch_size=INFERENCE_BATCH_SIZE,
         )  # fmt: skip
 
@@ -890,6 +899,15 @@ def _is_large_game(n_game_rows):
 def _label_confidence(task_losses):
     """The task network's probability of each row's label, from its cross-entropy."""
     return np.exp(-task_losses)
+
+
+def _filter_schedule(game_batch_size, n_rows):
+    """Batch size, learning rate and epochs of each label-filter network on `n_rows` rows."""
+    batch_size = max(_FILTER_BATCH_SIZE, game_batch_size)
+    scale = math.sqrt(batch_size / _FILTER_BATCH_SIZE)
+    steps_per_epoch = -(-n_rows // batch_size)
+    n_epochs = max(round(_FILTER_EPOCHS * scale), -(-_FILTER_MIN_STEPS // steps_per_epoch))
+    return batch_size, _FILTER_LR * scale, n_epochs
 
 
 def _stratified_halves(y_encoded, seed):

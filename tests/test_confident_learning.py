@@ -8,7 +8,7 @@ import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
-from sklearn_asss._asss import _FILTER_BATCH_SIZE, _stratified_halves
+from sklearn_asss._asss import _filter_schedule, _stratified_halves
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
     confident_learning_issues,
@@ -264,12 +264,31 @@ def test_filter_networks_are_the_task_module_given():
         assert net.module_[0].out_features == 8
 
 
-def test_filter_networks_keep_their_steps_whatever_the_game_batch():
-    # a larger game batch must not leave the filter with fewer, larger steps
+@pytest.mark.parametrize("game_batch, filter_batch, lr", [(64, 256, 3e-3), (1024, 1024, 6e-3)])
+def test_filter_networks_take_a_larger_game_batch_with_a_scaled_learning_rate(
+    game_batch, filter_batch, lr
+):
+    # a smaller game batch keeps the filter's 256 rows a step; a larger one scales its lr
     X, y = make_blobs(n_samples=600, centers=2, n_features=4, random_state=0)
-    sampler = ASSSSampler(max_epochs=1, random_state=0, **{**QUICK, "batch_size": 512}).fit(X, y)
+    params = {**QUICK, "batch_size": game_batch}
+    sampler = ASSSSampler(max_epochs=1, random_state=0, **params).fit(X, y)
     for net in sampler.filter_nets_:
-        assert net.batch_size == _FILTER_BATCH_SIZE < sampler.batch_size
+        assert net.batch_size == filter_batch and net.lr == pytest.approx(lr)
+
+
+@pytest.mark.parametrize(
+    "game_batch, n_rows, expected",
+    [(256, 100_000, (256, 3e-3, 6)), (1024, 100_000, (1024, 6e-3, 12)),
+     (4096, 100_000, (4096, 12e-3, 24)), (1024, 2_000, (1024, 6e-3, 20))],
+)  # fmt: skip
+def test_filter_schedule_scales_epochs_and_lr_with_the_root_of_the_batch(
+    game_batch, n_rows, expected
+):
+    batch_size, lr, n_epochs = _filter_schedule(game_batch, n_rows)
+    assert (batch_size, n_epochs) == (expected[0], expected[2])
+    assert lr == pytest.approx(expected[1])
+    # never fewer than the minimum of steps
+    assert n_epochs * -(-n_rows // batch_size) >= 40
 
 
 @pytest.mark.parametrize("counts", [[1, 1, 1, 1], [7, 1, 4, 2], [50, 3]])
