@@ -46,6 +46,7 @@ def main():
     parser.add_argument("--noise-rates", nargs="+", type=float, default=[0.0, 0.2])
     args = parser.parse_args()
     check_device(args.device)  # a device this machine lacks stops here, before any fit
+    devices_and_seeds = [(device or args.device, seed) for device, seed in FITS]
 
     print("cell | fit | seconds | same class counts | kept rows shared with cpu/0 | "
           "Spearman of p with cpu/0 | flipped share kept | forest macro F1")  # fmt: skip
@@ -57,10 +58,9 @@ def main():
             y_noisy, flipped = flipped_training_labels(y, train, rate)
             for keep_ratio in args.keep_ratios:
                 fits = [
-                    (f"{device or args.device}/{seed}",
-                     *_fit(X_train, y_noisy, keep_ratio, device or args.device, seed))
-                    for device, seed in FITS
-                ]  # fmt: skip
+                    (f"{device}/{seed}", *_fit(X_train, y_noisy, keep_ratio, device, seed))
+                    for device, seed in devices_and_seeds
+                ]
                 cell = f"{name}, {rate:.0%} flips, keep {keep_ratio:g}"
                 for line in _compared(fits, X_train, y_noisy, flipped, X_test, y[test]):
                     print(f"{cell} | {line}", flush=True)
@@ -77,13 +77,12 @@ def _compared(fits, X_train, y_noisy, flipped, X_test, y_test):
     """A line per (label, sampler, seconds) of `fits`: its time, its subset against the first's."""
     reference = fits[0][1]
     n_classes = y_noisy.max() + 1
+    reference_counts = np.bincount(y_noisy[reference.sample_indices_], minlength=n_classes)
     for label, sampler, seconds in fits:
         kept = sampler.sample_indices_
         model = fit_downstream(FOREST, X_train[kept], y_noisy[kept], n_classes, seed=0)
-        same_counts = np.array_equal(
-            np.bincount(y_noisy[kept], minlength=n_classes),
-            np.bincount(y_noisy[reference.sample_indices_], minlength=n_classes),
-        )
+        counts = np.bincount(y_noisy[kept], minlength=n_classes)
+        same_counts = np.array_equal(counts, reference_counts)
         rho = spearmanr(sampler.selection_scores_, reference.selection_scores_).statistic
         yield (
             f"{label} | {seconds:.1f} | {same_counts} | "

@@ -25,6 +25,7 @@ from .nn._net import LOOKAHEADS, SELECTOR_INPUTS, SoftSelectionNet
 from .nn._progress import TimeLeft
 from .nn._train import fit_task_classifier
 from .nn._utils import (
+    DEVICE_CONSTRAINT,
     INFERENCE_BATCH_SIZE,
     check_device,
     eval_no_grad,
@@ -461,7 +462,7 @@ default="features+label+loss"
         "selector_clip": [Interval(Real, 0, None, closed="neither")],
         "selector_interval": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "callbacks": [None, list],
-        "device": [str, torch.device],
+        "device": DEVICE_CONSTRAINT,
         "verbose": ["verbose"],
     }
 

@@ -77,6 +77,10 @@ def _steps_fused(optimizer, device):
     return True
 
 
+# the parameter constraint of every estimator's ``device``: a name or a torch.device
+DEVICE_CONSTRAINT = [str, torch.device]
+
+
 def check_device(device):
     """Return `device` as a ``torch.device`` after checking that this machine has it.
 

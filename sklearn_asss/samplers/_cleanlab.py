@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval
 
@@ -12,6 +11,7 @@ from .._base import BaseSubsampler, Substitution, _subsampler_docstring
 from .._selection import select_top
 from .._utils import draw_seed
 from ..nn import fit_task_classifier
+from ..nn._utils import DEVICE_CONSTRAINT
 from ._warmup import _check_hidden_layer_sizes, _warmup_docstring
 
 # out-of-fold probabilities are clipped to this before renormalising: cleanlab
@@ -86,7 +86,7 @@ class CleanlabSampler(BaseSubsampler):
         "hidden_layer_sizes": [tuple, list],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "device": [str, torch.device],
+        "device": DEVICE_CONSTRAINT,
     }
 
     def __init__(

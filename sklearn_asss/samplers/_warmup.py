@@ -3,14 +3,19 @@
 from abc import abstractmethod
 from numbers import Integral, Real
 
-import torch
 from sklearn.utils._param_validation import Interval
 
 from .._base import BaseSubsampler
 from .._selection import select_top
 from .._utils import draw_seed
 from ..nn import fit_task_classifier
-from ..nn._utils import INFERENCE_BATCH_SIZE, check_device, eval_no_grad, inference_batches
+from ..nn._utils import (
+    DEVICE_CONSTRAINT,
+    INFERENCE_BATCH_SIZE,
+    check_device,
+    eval_no_grad,
+    inference_batches,
+)
 
 _network_parameters = """hidden_layer_sizes : tuple of int, default=(128, 64)
         Hidden layers of the scoring network
@@ -72,7 +77,7 @@ class WarmupScoringSampler(BaseSubsampler):
         "hidden_layer_sizes": [tuple, list],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "device": [str, torch.device],
+        "device": DEVICE_CONSTRAINT,
         "verbose": ["verbose"],
     }
 
