@@ -51,8 +51,17 @@ _OUTPUT_LAYER_MIN_ROWS = 20_000
 # game has too few selector steps to move p (a few hundred), and its full look-ahead makes
 # each cost several plain steps: on the six panel tables 3 epochs kept what 10 did; on
 # connect-4 3 epochs kept 1 point more flipped rows and lost 0.8 points of accuracy.
-_LARGE_GAME_EPOCHS = 10
+_LARGE_GAME_EPOCHS = 5
 _SMALL_GAME_EPOCHS = 3
+# batch_size="auto": rows a step of a game from _OUTPUT_LAYER_MIN_ROWS rows, and below; and
+# task_lr="auto", selector_lr="auto": their rates at the smaller batch, the task network's
+# growing with the square root of the batch and the selector's in proportion to it. With 5
+# epochs, 512 rows a step took half the selection time of 256 for 10 on shuttle and
+# connect-4 and held their retention (asss_b512f5 in the quality grid's variants)
+_LARGE_GAME_BATCH_SIZE = 512
+_SMALL_GAME_BATCH_SIZE = 256
+_TASK_LR = 1e-3
+_SELECTOR_LR = 1e-4
 # selector_interval="auto": the selector steps on every this many task steps of a bi-level
 # game from _OUTPUT_LAYER_MIN_ROWS rows (a fifth less selection time on shuttle and
 # connect-4, the same retention), on every step of a smaller one (its few hundred selector
@@ -236,22 +245,27 @@ default="prune_by_noise_rate"
     initial_temperature, final_temperature : float, default=1.0, 0.1
         Start and end of the Gumbel-softmax temperature schedule.
 
-    task_lr, selector_lr : float, default=1e-3, 1e-4
+    task_lr, selector_lr : float or "auto", default="auto"
         Adam learning rates of the task network and of the selector (the
         two-time-scale rule: the selector moves slower); the selector steps
-        at ``selector_interval`` times ``selector_lr`` (see there). A game of a few
-        hundred steps, as on a table of a few thousand rows or with
-        ``max_game_samples`` set, needs ``selector_lr=1e-3``: at 1e-4 the
-        selector barely moves :math:`p` (ROC AUC 0.74 for finding flipped
-        labels on ``ring``, against 0.95 at 1e-3).
+        at ``selector_interval`` times ``selector_lr`` (see there).
+        ``"auto"``: 1e-3 and 1e-4 at 256 rows a step, the task network's
+        rate growing with the square root of ``batch_size`` and the
+        selector's in proportion to it (1.41e-3 and 2e-4 at 512 rows, 2e-3
+        and 4e-4 at 1,024). A game of a few hundred steps, as on a table of
+        a few thousand rows or with ``max_game_samples`` set, needs
+        ``selector_lr=1e-3``: at 1e-4 the selector barely moves :math:`p`
+        (ROC AUC 0.74 for finding flipped labels on ``ring``, against 0.95
+        at 1e-3).
 
     max_epochs : int, "auto" or None, default="auto"
         Epochs of the adversarial game (after the warm-up), over the game
-        sample. ``"auto"``: 10 on a game of 20,000 rows or more, 3 below
-        (a smaller game's few hundred selector steps barely move :math:`p`,
-        and its full look-ahead makes each step cost several plain ones: on
-        the six panel tables 3 epochs retained what 10 did, in less than half
-        the selection time). None plays as many epochs as make about 300
+        sample. ``"auto"``: 5 on a game of 20,000 rows or more (with
+        ``batch_size="auto"``'s 512 rows a step they retained what 10 of 256
+        did, in half the time), 3 below (a smaller game's few hundred
+        selector steps barely move :math:`p`, and its full look-ahead makes
+        each step cost several plain ones: on the six panel tables 3 epochs
+        retained what 10 did, in less than half the selection time). None plays as many epochs as make about 300
         game steps (at least one epoch), so that a table of 5,000 rows
         and one of 500,000 get an equally long game.
 
@@ -292,16 +306,15 @@ default="prune_by_noise_rate"
     warmup_epochs : int, default=2
         Epochs of plain training of the task network before the game.
 
-    batch_size : int, default=256
+    batch_size : int or "auto", default="auto"
         Rows per minibatch of the warm-up and the game (and of the
         look-ahead's independent batch, and of the label filter's networks
         when above 256); a larger batch gives the standardised look-ahead
-        gradient a steadier ranking per step. On a large table
-        ``batch_size=512, task_lr=1.5e-3, selector_lr=2e-4, max_epochs=5``
-        costs about half the default's time and the fast setting
-        ``batch_size=1024, task_lr=2e-3, selector_lr=4e-4, max_epochs=5``
-        less; both lose some macro F1 where 1-3% is kept under label noise
-        (the user guide's parameters page has the figures).
+        gradient a steadier ranking per step. ``"auto"``: 512 on a game of
+        20,000 rows or more, 256 below. ``batch_size=1024`` is the fast
+        setting of a large table: about two thirds of the default's time,
+        with some macro F1 lost where 1-3% is kept under label noise (the
+        user guide's parameters page has the figures).
 
     task_module : torch.nn.Module or callable, default=None
         The task network C. None uses the paper's 3-layer MLP
@@ -447,13 +460,13 @@ default="features+label+loss"
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "initial_temperature": [Interval(Real, 0, None, closed="neither")],
         "final_temperature": [Interval(Real, 0, None, closed="neither")],
-        "task_lr": [Interval(Real, 0, None, closed="neither")],
-        "selector_lr": [Interval(Real, 0, None, closed="neither")],
+        "task_lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "selector_lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "max_game_samples": [Interval(Integral, 1, None, closed="left"), None],
         "collapse_duplicates": ["boolean"],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "task_module": [None, torch.nn.Module, callable],
         "hidden_layer_sizes": [tuple, list],
         "selector_hidden_layer_sizes": [tuple, list],
@@ -480,13 +493,13 @@ default="features+label+loss"
         entropy_weight=0.01,
         initial_temperature=1.0,
         final_temperature=0.1,
-        task_lr=1e-3,
-        selector_lr=1e-4,
+        task_lr="auto",
+        selector_lr="auto",
         max_epochs="auto",
         max_game_samples=100_000,
         collapse_duplicates=True,
         warmup_epochs=2,
-        batch_size=256,
+        batch_size="auto",
         task_module=None,
         hidden_layer_sizes=(128, 64),
         selector_hidden_layer_sizes=(64, 32),
@@ -542,21 +555,18 @@ default="features+label+loss"
         pairs = _distinct_labelled_rows(X, y_encoded)
         X_game, y_game = self._game_data(X, X_std, y_encoded, pairs)
         n_game_rows = len(y_game)
-        n_epochs = self._game_epochs(n_game_rows)
-        lookahead = self._lookahead(n_game_rows)
-        interval = self._selector_interval(n_game_rows)
+        schedule = self._game_schedule(n_game_rows)
+        interval = schedule["selector_interval"]
         collapsed = f" as {n_game_rows:,} distinct" if isinstance(X_game, dict) else ""
         selector = f", the selector on 1 in {interval} steps" if interval > 1 else ""
         self._say(
             f"game on {len(self.game_indices_):,} of {len(X):,} rows{collapsed}: "
-            f"{self.warmup_epochs} warm-up and {n_epochs} game epochs of "
-            f"{-(-n_game_rows // self.batch_size)} steps, "
-            f"{lookahead} look-ahead{selector}"
+            f"{self.warmup_epochs} warm-up and {schedule['max_epochs']} game epochs of "
+            f"{-(-n_game_rows // schedule['batch_size'])} steps of {schedule['batch_size']} "
+            f"rows, {schedule['lookahead']} look-ahead{selector}"
         )
         with seeded_torch(seed):
-            self.net_ = self._build_net(
-                X.shape[1], len(budgets), seed, n_epochs, lookahead, interval
-            )
+            self.net_ = self._build_net(X.shape[1], len(budgets), seed, schedule)
             self.net_.fit(X_game, y_game)
         self.history_ = self.net_.history_
         if self.objective == "paper":
@@ -595,13 +605,34 @@ default="features+label+loss"
         """The score the retrieval draws by (``rank_by``), from ``p`` and the task losses."""
         return p if self.rank_by == "selection_probability" else _label_confidence(task_losses)
 
-    def _game_epochs(self, n_game_rows):
+    def _game_schedule(self, n_game_rows):
+        """The game's settings, every ``"auto"`` resolved by its number of rows."""
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            large = _is_large_game(n_game_rows)
+            batch_size = _LARGE_GAME_BATCH_SIZE if large else _SMALL_GAME_BATCH_SIZE
+        task_lr, selector_lr = self.task_lr, self.selector_lr
+        if task_lr == "auto":
+            task_lr = _TASK_LR * math.sqrt(batch_size / _SMALL_GAME_BATCH_SIZE)
+        if selector_lr == "auto":
+            selector_lr = _SELECTOR_LR * batch_size / _SMALL_GAME_BATCH_SIZE
+        interval = self._selector_interval(n_game_rows)
+        return dict(
+            batch_size=batch_size,
+            task_lr=task_lr,
+            selector_lr=selector_lr * interval,
+            max_epochs=self._game_epochs(n_game_rows, batch_size),
+            lookahead=self._lookahead(n_game_rows),
+            selector_interval=interval,
+        )
+
+    def _game_epochs(self, n_game_rows, batch_size):
         """The game's epochs: ``max_epochs``, resolved by the game's size or its steps."""
         if self.max_epochs == "auto":
             return _LARGE_GAME_EPOCHS if _is_large_game(n_game_rows) else _SMALL_GAME_EPOCHS
         if self.max_epochs is not None:
             return self.max_epochs
-        steps_per_epoch = -(-n_game_rows // self.batch_size)
+        steps_per_epoch = -(-n_game_rows // batch_size)
         return -(-_GAME_STEPS // steps_per_epoch)
 
     def _score_every_row(self, X_std, y_encoded, pairs):
@@ -647,7 +678,7 @@ default="features+label+loss"
         start = time.perf_counter()
         rows, X_rows = self.game_indices_, X_std.numpy()
         halves = _stratified_halves(y_encoded[rows], self.net_.seed)
-        batch_size, lr, n_epochs = _filter_schedule(self.batch_size, len(halves[0]))
+        batch_size, lr, n_epochs = _filter_schedule(self.net_.batch_size, len(halves[0]))
         self.filter_nets_ = [
             self._fit_filter_net(
                 X_rows[rows[half]], y_encoded[rows[half]], self.net_.seed + k,
@@ -735,7 +766,7 @@ default="features+label+loss"
         large_bilevel = self.objective == "bilevel" and _is_large_game(n_game_rows)
         return _LARGE_GAME_SELECTOR_INTERVAL if large_bilevel else 1
 
-    def _build_net(self, n_features, n_classes, seed, n_epochs, lookahead, interval):
+    def _build_net(self, n_features, n_classes, seed, schedule):
         selector_inputs = n_features
         if self.selector_input != "features":
             selector_inputs += n_classes
@@ -755,15 +786,15 @@ default="features+label+loss"
             final_temperature=self.final_temperature,
             warmup_epochs=self.warmup_epochs,
             selector_input=self.selector_input,
-            lookahead=lookahead,
+            lookahead=schedule["lookahead"],
             n_classes=n_classes,
-            selector_lr=self.selector_lr * interval,
+            selector_lr=schedule["selector_lr"],
             selector_clip=self.selector_clip,
-            selector_interval=interval,
+            selector_interval=schedule["selector_interval"],
             seed=seed,
-            lr=self.task_lr,
-            max_epochs=n_epochs,
-            batch_size=self.batch_size,
+            lr=schedule["task_lr"],
+            max_epochs=schedule["max_epochs"],
+            batch_size=schedule["batch_size"],
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(seed),
             callbacks=[*(self.callbacks or []), *([TimeLeft()] if self.verbose else [])],

@@ -324,8 +324,8 @@ default="labels"
         for seed, (train, held_out) in enumerate(halves.split(X_rows, y_encoded)):
             net = fit_task_classifier(
                 X_rows[train], y_encoded[train], n_classes, seed=self.net_.seed + seed,
-                hidden_layer_sizes=self.hidden_layer_sizes, batch_size=self.batch_size,
-                lr=self.crossfit_lr or self.task_lr, device=self.device,
+                hidden_layer_sizes=self.hidden_layer_sizes, batch_size=self.net_.batch_size,
+                lr=self.crossfit_lr or self.net_.lr, device=self.device,
                 max_epochs=max_epochs,
             )  # fmt: skip
             probabilities[held_out] = net.predict_proba(X_rows[held_out])
