@@ -3,14 +3,14 @@
 Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_flipped_rows.py \
-        [--dataset connect-4] [--rate 0.2] [--kind symmetric] [--folds 2] [--fast] \
+        [--dataset connect-4] [--rate 0.2] [--kind symmetric] [--folds 2] \
         [--set '{"batch_size": 1024, "selector_lr": 5e-4}']
 
 On each of the first ``--folds`` training folds of a stratified 5-fold split
 (as the benchmark studies standardise them), flips ``--rate`` of the labels,
-fits ``ASSSSampler(keep_ratio=0.3)`` (default settings, the fast setting
-with ``--fast``, and any parameters given as JSON with ``--set``) and prints the ROC AUC with which each score ranks the
-flipped rows first, over all rows and per (noisy) class:
+fits ``ASSSSampler(keep_ratio=0.3)`` (default settings, and any parameters
+given as JSON with ``--set``) and prints the ROC AUC with which each score
+ranks the flipped rows first, over all rows and per (noisy) class:
 
 - ``1 - p``: the selector's selection probability;
 - ``task loss``: ``task_losses_``, the game's final task network's
@@ -32,7 +32,6 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
-from bench_asss_speed import FAST  # the fast setting, defined once beside this script
 
 from sklearn_asss import ASSSSampler
 from sklearn_asss.benchmark import DATASETS, flip_labels, load_dataset
@@ -44,23 +43,21 @@ def main():
     parser.add_argument("--rate", type=float, default=0.2)
     parser.add_argument("--kind", default="symmetric", choices=["symmetric", "pair"])
     parser.add_argument("--folds", type=int, default=2)
-    parser.add_argument("--fast", action="store_true", help="the fast game setting")
     parser.add_argument("--set", type=json.loads, default={}, help="ASSSSampler parameters (JSON)")
     args = parser.parse_args()
 
     X, y = load_dataset(args.dataset)
     classes, y = np.unique(y, return_inverse=True)
     splits = StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)
-    settings = {**(FAST if args.fast else {}), **args.set}
     print(f"{args.dataset}, {args.rate:.0%} {args.kind} flips, ASSSSampler settings "
-          f"{settings or 'default'}; ROC AUC for 'flipped'")  # fmt: skip
+          f"{args.set or 'default'}; ROC AUC for 'flipped'")  # fmt: skip
     for fold, (train, test) in zip(range(args.folds), splits):
         scaler = StandardScaler().fit(X[train])
         X_train = scaler.transform(X[train]).astype(np.float32)
         y_noisy, flipped = flip_labels(
             y[train], len(classes), args.rate, args.kind, np.random.RandomState(fold)
         )
-        sampler = ASSSSampler(keep_ratio=0.3, random_state=fold, **settings)
+        sampler = ASSSSampler(keep_ratio=0.3, random_state=fold, **args.set)
         sampler.fit(X_train, y_noisy)
         scores = {"1 - p": -sampler.selection_scores_, "task loss": sampler.task_losses_}
         kept = flipped[sampler.sample_indices_].mean()

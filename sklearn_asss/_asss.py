@@ -51,22 +51,24 @@ _OUTPUT_LAYER_MIN_ROWS = 20_000
 # game has too few selector steps to move p (a few hundred), and its full look-ahead makes
 # each cost several plain steps: on the six panel tables 3 epochs kept what 10 did; on
 # connect-4 3 epochs kept 1 point more flipped rows and lost 0.8 points of accuracy.
-_LARGE_GAME_EPOCHS = 5
+_LARGE_GAME_EPOCHS = 10
 _SMALL_GAME_EPOCHS = 3
-# batch_size="auto": rows a step of a game from _OUTPUT_LAYER_MIN_ROWS rows, and below; and
-# task_lr="auto", selector_lr="auto": their rates at the smaller batch, the task network's
-# growing with the square root of the batch and the selector's in proportion to it. With 5
-# epochs, 512 rows a step took half the selection time of 256 for 10 on shuttle and
-# connect-4 and held their retention (asss_b512f5 in the quality grid's variants)
-_LARGE_GAME_BATCH_SIZE = 512
-_SMALL_GAME_BATCH_SIZE = 256
+# A bi-level game from _OUTPUT_LAYER_MIN_ROWS rows plays the quick schedule: batch_size="auto"
+# steps on _QUICK_BATCH_SIZE rows for _QUICK_GAME_EPOCHS epochs (half the selection time of
+# 256 rows for 10 on shuttle and connect-4, the same retention but some macro F1 at 1-3% kept
+# under label noise), any other on 256. The paper objective's selector filtered less in it
+# (connect-4: 1-1.6 points more flipped rows kept, up to 2 points less macro F1).
+# task_lr="auto", selector_lr="auto": their rates at 256 rows a step or fewer, the task
+# network's growing with the square root of a larger batch and the selector's in proportion
+_QUICK_BATCH_SIZE = 512
+_QUICK_GAME_EPOCHS = 5
+_BATCH_SIZE = 256
 _TASK_LR = 1e-3
 _SELECTOR_LR = 1e-4
-# selector_interval="auto": the selector steps on every this many task steps of a bi-level
-# game from _OUTPUT_LAYER_MIN_ROWS rows (a fifth less selection time on shuttle and
-# connect-4, the same retention), on every step of a smaller one (its few hundred selector
-# steps are barely enough to move p) and of the paper objective's (not measured)
-_LARGE_GAME_SELECTOR_INTERVAL = 2
+# selector_interval="auto": the selector steps on every this many task steps of the quick
+# schedule (a fifth less selection time on shuttle and connect-4, the same retention), on
+# every step of a smaller game (its few hundred selector steps barely move p)
+_QUICK_SELECTOR_INTERVAL = 2
 #: ``rank_by`` values: the per-row score the retrieval draws by
 RANKINGS = ("selection_probability", "task_confidence")
 #: ``filter_probabilities`` values: whose class probabilities the label filter reads
@@ -249,10 +251,10 @@ default="prune_by_noise_rate"
         Adam learning rates of the task network and of the selector (the
         two-time-scale rule: the selector moves slower); the selector steps
         at ``selector_interval`` times ``selector_lr`` (see there).
-        ``"auto"``: 1e-3 and 1e-4 at 256 rows a step, the task network's
-        rate growing with the square root of ``batch_size`` and the
-        selector's in proportion to it (1.41e-3 and 2e-4 at 512 rows, 2e-3
-        and 4e-4 at 1,024). A game of a few hundred steps, as on a table of
+        ``"auto"``: 1e-3 and 1e-4 at 256 rows a step or fewer, the task
+        network's rate growing with the square root of a larger
+        ``batch_size`` and the selector's in proportion to it (1.41e-3 and
+        2e-4 at 512 rows, 2e-3 and 4e-4 at 1,024). A game of a few hundred steps, as on a table of
         a few thousand rows or with ``max_game_samples`` set, needs
         ``selector_lr=1e-3``: at 1e-4 the selector barely moves :math:`p`
         (ROC AUC 0.74 for finding flipped labels on ``ring``, against 0.95
@@ -260,14 +262,16 @@ default="prune_by_noise_rate"
 
     max_epochs : int, "auto" or None, default="auto"
         Epochs of the adversarial game (after the warm-up), over the game
-        sample. ``"auto"``: 5 on a game of 20,000 rows or more (with
-        ``batch_size="auto"``'s 512 rows a step they retained what 10 of 256
-        did, in half the time), 3 below (a smaller game's few hundred
-        selector steps barely move :math:`p`, and its full look-ahead makes
-        each step cost several plain ones: on the six panel tables 3 epochs
-        retained what 10 did, in less than half the selection time). None plays as many epochs as make about 300
-        game steps (at least one epoch), so that a table of 5,000 rows
-        and one of 500,000 get an equally long game.
+        sample. ``"auto"``: 5 on a bi-level game of 20,000 rows or more
+        (with ``batch_size="auto"``'s 512 rows a step they retained what 10
+        of 256 did, in half the time), 10 on the paper objective's, 3 below
+        (a smaller game's few hundred selector steps barely move :math:`p`,
+        and its full look-ahead makes each step cost several plain ones: on
+        the six panel tables 3 epochs retained what 10 did, in less than
+        half the selection time). None
+        plays as many epochs as make about 300 game steps (at least one
+        epoch), so that a table of 5,000 rows and one of 500,000 get an
+        equally long game.
 
     max_game_samples : int or None, default=100_000
         The warm-up and the game train on a random draw of at most this many
@@ -310,11 +314,12 @@ default="prune_by_noise_rate"
         Rows per minibatch of the warm-up and the game (and of the
         look-ahead's independent batch, and of the label filter's networks
         when above 256); a larger batch gives the standardised look-ahead
-        gradient a steadier ranking per step. ``"auto"``: 512 on a game of
-        20,000 rows or more, 256 below. ``batch_size=1024`` is the fast
-        setting of a large table: about two thirds of the default's time,
-        with some macro F1 lost where 1-3% is kept under label noise (the
-        user guide's parameters page has the figures).
+        gradient a steadier ranking per step. ``"auto"``: 512 on a bi-level
+        game of 20,000 rows or more, 256 otherwise (the paper objective's
+        selector filtered less with 512). 1,024 rows a step was no faster
+        than 512 on shuttle and connect-4 (the label filter's networks train
+        more epochs) and lost some macro F1 where 1-3% is kept under label
+        noise (the user guide's parameters page has the figures).
 
     task_module : torch.nn.Module or callable, default=None
         The task network C. None uses the paper's 3-layer MLP
@@ -606,29 +611,33 @@ default="features+label+loss"
         return p if self.rank_by == "selection_probability" else _label_confidence(task_losses)
 
     def _game_schedule(self, n_game_rows):
-        """The game's settings, every ``"auto"`` resolved by its number of rows."""
-        batch_size = self.batch_size
+        """The game's settings, every ``"auto"`` resolved by its size and objective."""
+        quick = self.objective == "bilevel" and _is_large_game(n_game_rows)
+        batch_size, interval = self.batch_size, self.selector_interval
         if batch_size == "auto":
-            large = _is_large_game(n_game_rows)
-            batch_size = _LARGE_GAME_BATCH_SIZE if large else _SMALL_GAME_BATCH_SIZE
+            batch_size = _QUICK_BATCH_SIZE if quick else _BATCH_SIZE
+        if interval == "auto":
+            interval = _QUICK_SELECTOR_INTERVAL if quick else 1
         task_lr, selector_lr = self.task_lr, self.selector_lr
+        batch_ratio = max(batch_size, _BATCH_SIZE) / _BATCH_SIZE
         if task_lr == "auto":
-            task_lr = _TASK_LR * math.sqrt(batch_size / _SMALL_GAME_BATCH_SIZE)
+            task_lr = _TASK_LR * math.sqrt(batch_ratio)
         if selector_lr == "auto":
-            selector_lr = _SELECTOR_LR * batch_size / _SMALL_GAME_BATCH_SIZE
-        interval = self._selector_interval(n_game_rows)
+            selector_lr = _SELECTOR_LR * batch_ratio
         return dict(
             batch_size=batch_size,
             task_lr=task_lr,
             selector_lr=selector_lr * interval,
-            max_epochs=self._game_epochs(n_game_rows, batch_size),
+            max_epochs=self._game_epochs(n_game_rows, batch_size, quick),
             lookahead=self._lookahead(n_game_rows),
             selector_interval=interval,
         )
 
-    def _game_epochs(self, n_game_rows, batch_size):
+    def _game_epochs(self, n_game_rows, batch_size, quick):
         """The game's epochs: ``max_epochs``, resolved by the game's size or its steps."""
         if self.max_epochs == "auto":
+            if quick:
+                return _QUICK_GAME_EPOCHS
             return _LARGE_GAME_EPOCHS if _is_large_game(n_game_rows) else _SMALL_GAME_EPOCHS
         if self.max_epochs is not None:
             return self.max_epochs
@@ -758,13 +767,6 @@ default="features+label+loss"
         if self.lookahead != "auto":
             return self.lookahead
         return "output_layer" if _is_large_game(n_game_rows) else "full"
-
-    def _selector_interval(self, n_game_rows):
-        """``selector_interval``, with ``"auto"`` resolved by the game's number of rows."""
-        if self.selector_interval != "auto":
-            return self.selector_interval
-        large_bilevel = self.objective == "bilevel" and _is_large_game(n_game_rows)
-        return _LARGE_GAME_SELECTOR_INTERVAL if large_bilevel else 1
 
     def _build_net(self, n_features, n_classes, seed, schedule):
         selector_inputs = n_features

@@ -321,6 +321,7 @@ def test_auto_max_epochs_plays_a_longer_game_from_a_size_of_game(data, monkeypat
     assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 3
     monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
     assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 5
+    assert game_epochs(ASSSSampler(objective="paper", **settings).fit(X, y)) == 10
 
 
 def test_auto_batch_size_and_learning_rates_step_on_larger_batches_in_a_large_game(
@@ -340,7 +341,10 @@ def test_auto_batch_size_and_learning_rates_step_on_larger_batches_in_a_large_ga
     # the task network's rate grows with the square root of the batch, the selector's with it
     assert schedule() == (512, pytest.approx(1e-3 * 2**0.5), pytest.approx(2e-4))
     assert schedule(batch_size=1024) == (1024, pytest.approx(2e-3), pytest.approx(4e-4))
+    assert schedule(batch_size=64) == (64, 1e-3, 1e-4)  # not below those of 256 rows
     assert schedule(task_lr=5e-3, selector_lr=1e-3) == (512, 5e-3, 1e-3)  # given: as given
+    # the paper objective's large game keeps the schedule of a small one
+    assert schedule(objective="paper") == (256, 1e-3, 1e-4)
     sampler = ASSSSampler(**settings).fit(X, y)
     assert sampler.get_params()["batch_size"] == "auto"  # fit resolves, never overwrites
     assert sampler.filter_nets_[0].batch_size == 512  # the label filter follows the game's

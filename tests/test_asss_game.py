@@ -32,7 +32,7 @@ def test_game_sample_is_bounded_stratified_and_keeps_every_class(imbalanced):
     assert per_class[0] > 4 * per_class[1] > 0
     assert sampler.net_.history[0, "batches"][0]["mean_p"] > 0
     steps = sum(len(epoch["batches"]) for epoch in sampler.net_.history)
-    assert steps == 2 * -(-600 // sampler.batch_size)  # one warm-up and one game epoch
+    assert steps == 2 * -(-600 // sampler.net_.batch_size)  # one warm-up and one game epoch
 
 
 def test_game_sample_draws_differ_with_the_seed(imbalanced):
