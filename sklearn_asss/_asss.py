@@ -612,24 +612,17 @@ default="features+label+loss"
 
     def _game_schedule(self, n_game_rows):
         """The game's settings, every ``"auto"`` resolved by its size and objective."""
-        quick = self.objective == "bilevel" and _is_large_game(n_game_rows)
-        batch_size, interval = self.batch_size, self.selector_interval
-        if batch_size == "auto":
-            batch_size = _QUICK_BATCH_SIZE if quick else _BATCH_SIZE
-        if interval == "auto":
-            interval = _QUICK_SELECTOR_INTERVAL if quick else 1
-        task_lr, selector_lr = self.task_lr, self.selector_lr
+        large = _is_large_game(n_game_rows)
+        quick = large and self.objective == "bilevel"
+        batch_size = _auto(self.batch_size, _QUICK_BATCH_SIZE if quick else _BATCH_SIZE)
         batch_ratio = max(batch_size, _BATCH_SIZE) / _BATCH_SIZE
-        if task_lr == "auto":
-            task_lr = _TASK_LR * math.sqrt(batch_ratio)
-        if selector_lr == "auto":
-            selector_lr = _SELECTOR_LR * batch_ratio
+        interval = _auto(self.selector_interval, _QUICK_SELECTOR_INTERVAL if quick else 1)
         return dict(
             batch_size=batch_size,
-            task_lr=task_lr,
-            selector_lr=selector_lr * interval,
+            task_lr=_auto(self.task_lr, _TASK_LR * math.sqrt(batch_ratio)),
+            selector_lr=_auto(self.selector_lr, _SELECTOR_LR * batch_ratio) * interval,
             max_epochs=self._game_epochs(n_game_rows, batch_size, quick),
-            lookahead=self._lookahead(n_game_rows),
+            lookahead=_auto(self.lookahead, "output_layer" if large else "full"),
             selector_interval=interval,
         )
 
@@ -761,12 +754,6 @@ default="features+label+loss"
         if drawn_last is None:
             return None
         return _label_confidence(self.task_losses_ if task_losses is None else task_losses)
-
-    def _lookahead(self, n_game_rows):
-        """``lookahead``, with ``"auto"`` resolved by the number of rows the game trains on."""
-        if self.lookahead != "auto":
-            return self.lookahead
-        return "output_layer" if _is_large_game(n_game_rows) else "full"
 
     def _build_net(self, n_features, n_classes, seed, schedule):
         selector_inputs = n_features
@@ -930,6 +917,11 @@ default="features+label+loss"
 def _is_large_game(n_game_rows):
     """Whether a game on `n_game_rows` rows is large: ``"auto"`` settings resolve by it."""
     return n_game_rows >= _OUTPUT_LAYER_MIN_ROWS
+
+
+def _auto(value, resolved):
+    """A parameter's `value`, or `resolved` where it is ``"auto"``."""
+    return resolved if isinstance(value, str) and value == "auto" else value
 
 
 def _label_confidence(task_losses):
