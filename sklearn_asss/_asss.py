@@ -47,7 +47,8 @@ _MIN_GAME_ROWS_PER_CLASS = 100
 _MAX_COPIES_PER_GAME_ROW = 16
 # lookahead="auto": the output-layer look-ahead from this many game rows, the full one below
 _OUTPUT_LAYER_MIN_ROWS = 20_000
-# max_epochs="auto": game epochs from _OUTPUT_LAYER_MIN_ROWS game rows, and below. A smaller
+# max_epochs="auto": game epochs from _OUTPUT_LAYER_MIN_ROWS game rows (of the paper objective:
+# the bi-level game plays the quick schedule below), and below. A smaller
 # game has too few selector steps to move p (a few hundred), and its full look-ahead makes
 # each cost several plain steps: on the six panel tables 3 epochs kept what 10 did; on
 # connect-4 3 epochs kept 1 point more flipped rows and lost 0.8 points of accuracy.
