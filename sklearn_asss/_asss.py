@@ -255,11 +255,11 @@ default="prune_by_noise_rate"
         ``"auto"``: 1e-3 and 1e-4 at 256 rows a step or fewer, the task
         network's rate growing with the square root of a larger
         ``batch_size`` and the selector's in proportion to it (1.41e-3 and
-        2e-4 at 512 rows, 2e-3 and 4e-4 at 1,024). A game of a few hundred steps, as on a table of
-        a few thousand rows or with ``max_game_samples`` set, needs
-        ``selector_lr=1e-3``: at 1e-4 the selector barely moves :math:`p`
-        (ROC AUC 0.74 for finding flipped labels on ``ring``, against 0.95
-        at 1e-3).
+        2e-4 at 512 rows, 2e-3 and 4e-4 at 1,024). A game of a few hundred
+        steps, as on a table of a few thousand rows or with
+        ``max_game_samples`` set, needs ``selector_lr=1e-3``: at 1e-4 the
+        selector barely moves :math:`p` (ROC AUC 0.74 for finding flipped
+        labels on ``ring``, against 0.95 at 1e-3).
 
     max_epochs : int, "auto" or None, default="auto"
         Epochs of the adversarial game (after the warm-up), over the game
@@ -269,10 +269,9 @@ default="prune_by_noise_rate"
         (a smaller game's few hundred selector steps barely move :math:`p`,
         and its full look-ahead makes each step cost several plain ones: on
         the six panel tables 3 epochs retained what 10 did, in less than
-        half the selection time). None
-        plays as many epochs as make about 300 game steps (at least one
-        epoch), so that a table of 5,000 rows and one of 500,000 get an
-        equally long game.
+        half the selection time). None plays as many epochs as make about
+        300 game steps (at least one epoch), so that a table of 5,000 rows
+        and one of 500,000 get an equally long game.
 
     max_game_samples : int or None, default=100_000
         The warm-up and the game train on a random draw of at most this many
@@ -618,25 +617,16 @@ default="features+label+loss"
         batch_size = _auto(self.batch_size, _QUICK_BATCH_SIZE if quick else _BATCH_SIZE)
         batch_ratio = max(batch_size, _BATCH_SIZE) / _BATCH_SIZE
         interval = _auto(self.selector_interval, _QUICK_SELECTOR_INTERVAL if quick else 1)
+        epochs = _LARGE_GAME_EPOCHS if large else _SMALL_GAME_EPOCHS
+        epochs = _auto(self.max_epochs, _QUICK_GAME_EPOCHS if quick else epochs)
         return dict(
             batch_size=batch_size,
             task_lr=_auto(self.task_lr, _TASK_LR * math.sqrt(batch_ratio)),
             selector_lr=_auto(self.selector_lr, _SELECTOR_LR * batch_ratio) * interval,
-            max_epochs=self._game_epochs(n_game_rows, batch_size, quick),
+            max_epochs=_epochs_of_game_steps(n_game_rows, batch_size) if epochs is None else epochs,
             lookahead=_auto(self.lookahead, "output_layer" if large else "full"),
             selector_interval=interval,
         )
-
-    def _game_epochs(self, n_game_rows, batch_size, quick):
-        """The game's epochs: ``max_epochs``, resolved by the game's size or its steps."""
-        if self.max_epochs == "auto":
-            if quick:
-                return _QUICK_GAME_EPOCHS
-            return _LARGE_GAME_EPOCHS if _is_large_game(n_game_rows) else _SMALL_GAME_EPOCHS
-        if self.max_epochs is not None:
-            return self.max_epochs
-        steps_per_epoch = -(-n_game_rows // batch_size)
-        return -(-_GAME_STEPS // steps_per_epoch)
 
     def _score_every_row(self, X_std, y_encoded, pairs):
         """``p`` of every row (``task_losses_``, ``label_issues_``), once per distinct pair.
@@ -922,7 +912,13 @@ def _is_large_game(n_game_rows):
 
 def _auto(value, resolved):
     """A parameter's `value`, or `resolved` where it is ``"auto"``."""
-    return resolved if isinstance(value, str) and value == "auto" else value
+    return resolved if value == "auto" else value
+
+
+def _epochs_of_game_steps(n_game_rows, batch_size):
+    """``max_epochs=None``: the epochs of about ``_GAME_STEPS`` steps, at least one."""
+    steps_per_epoch = -(-n_game_rows // batch_size)
+    return -(-_GAME_STEPS // steps_per_epoch)
 
 
 def _label_confidence(task_losses):
