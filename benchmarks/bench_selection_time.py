@@ -3,26 +3,32 @@
 Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_selection_time.py \
-        [--datasets phoneme texture ...] [--keep-ratio 0.1] [--noise-rate 0.2] [--fits 3] \
+        [--datasets phoneme texture ...] [--keep-ratios 0.1 0.3] [--noise-rate 0.2] \
+        [--noise-kinds symmetric pair] [--fits 3] [--out times.csv] \
         [--set '{"output_layer": {"lookahead": "output_layer"}}']
 
 Issue 14's time bar: in every noisy cell of the quality grid, ASSS's selection
 takes no longer than cleanlab + random's. Each data set of the benchmark's
 registry is split as a grid fold is (the first of 5 stratified folds), a share
-``--noise-rate`` of its training labels is flipped (symmetric), and each
-sampler (the default ``ASSSSampler``, every ``--set`` setting, and
-``CleanlabSampler``) fits ``--fits`` times, taking turns, so that whatever
-else the machine runs weighs on all alike (after one untimed round, torch's
-start-up). Prints each sampler's median wall
-time and its ratio to cleanlab's; the ratio within one run is what to compare
-across machines.
+``--noise-rate`` of its training labels is flipped (each of ``--noise-kinds``),
+and at each of ``--keep-ratios`` every sampler (the default ``ASSSSampler``,
+every ``--set`` setting, and ``CleanlabSampler``) fits ``--fits`` times,
+taking turns, so that whatever else the machine runs weighs on all alike
+(after one untimed round, torch's start-up). Prints each sampler's median
+wall time and its ratio to cleanlab's; the ratio within one run is what to
+compare across machines. ``--out`` also writes the medians as a CSV file, one
+row per grid cell and sampler, which ``grid_verdict.py --times`` reads for the
+time bar in place of the grid rows' times (those of studies that shared the
+machine with others).
 """
 
 import argparse
+import itertools
 import json
 import time
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from sklearn_asss import ASSSSampler, CleanlabSampler
@@ -31,35 +37,46 @@ from sklearn_asss.benchmark._datasets import flip_labels, load_dataset
 PANEL = ["optdigits", "ring", "texture", "phoneme", "marketing", "spambase"]
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=PANEL)
-    parser.add_argument("--keep-ratio", type=float, default=0.1)
+    parser.add_argument("--keep-ratios", type=float, nargs="+", default=[0.1])
     parser.add_argument("--noise-rate", type=float, default=0.2)
+    parser.add_argument("--noise-kinds", nargs="+", default=["symmetric"],
+                        choices=["symmetric", "pair"])  # fmt: skip
+    parser.add_argument("--out", help="CSV file of the median times, one row per cell and sampler")
     parser.add_argument("--fits", type=int, default=3)
     parser.add_argument(
         "--set", type=json.loads, default={},
         help='named ASSSSampler settings, as JSON: {"name": {parameter: value}}',
     )  # fmt: skip
-    args = parser.parse_args()
-    for position, name in enumerate(args.datasets):
-        X, y = noisy_training_fold(name, args.noise_rate)
-        samplers = timed_samplers(args.keep_ratio, args.set)
-        if position == 0:
+    args = parser.parse_args(argv)
+    rows = []
+    for name, kind, keep_ratio in itertools.product(
+        args.datasets, args.noise_kinds, args.keep_ratios
+    ):
+        X, y = noisy_training_fold(name, args.noise_rate, kind)
+        samplers = timed_samplers(keep_ratio, args.set)
+        if not rows:
             median_times(samplers, X, y, 1)  # untimed: torch's and the imports' start-up
         medians = median_times(samplers, X, y, args.fits)
         cleanlab = medians["cleanlab"]
         print(
-            f"{name} ({len(y):,} rows): "
+            f"{name} ({len(y):,} rows, {kind} flips, {keep_ratio:g} kept): "
             + ", ".join(f"{key} {s:.2f}s ({s / cleanlab:.2f})" for key, s in medians.items()),
             flush=True,
         )
+        cell = dict(dataset=name, noise_kind=kind, noise_rate=args.noise_rate,
+                    keep_ratio=keep_ratio)  # fmt: skip
+        rows += [dict(cell, method=key, selection_s=s) for key, s in medians.items()]
+    if args.out:
+        pd.DataFrame(rows).to_csv(args.out, index=False)
 
 
-def noisy_training_fold(name, noise_rate):
+def noisy_training_fold(name, noise_rate, kind="symmetric"):
     """The first grid fold's training rows of `name`, a share `noise_rate` of labels flipped."""
     X, y, train, _ = first_grid_fold(name)
-    return X[train], flipped_training_labels(y, train, noise_rate)[0]
+    return X[train], flipped_training_labels(y, train, noise_rate, kind)[0]
 
 
 def first_grid_fold(name):
@@ -70,9 +87,9 @@ def first_grid_fold(name):
     return X, y, train, test
 
 
-def flipped_training_labels(y, train, noise_rate):
-    """The labels of rows `train` with a share `noise_rate` flipped (symmetric), and the mask."""
-    return flip_labels(y[train], y.max() + 1, noise_rate, "symmetric", np.random.RandomState(0))
+def flipped_training_labels(y, train, noise_rate, kind="symmetric"):
+    """The labels of rows `train` with a share `noise_rate` flipped (`kind`), and the mask."""
+    return flip_labels(y[train], y.max() + 1, noise_rate, kind, np.random.RandomState(0))
 
 
 def timed_samplers(keep_ratio, settings):

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/grid_verdict.py doc/benchmarks/quality_grid/*/rows.csv \
-        [--candidate asss] [--exclude asss_clf]
+        [--candidate asss] [--exclude asss_clf] [--times times.csv ...]
 
 For the candidate method, in every cell (data set, label noise, keep ratio) of
 the rows given, prints a Markdown table of paired differences in points of PRR
@@ -18,7 +18,9 @@ many cells miss each bar). The bars:
   standard errors, in noisy cells and clean cells keeping 3% or less.
 
 Selection times are those of the rows: they are comparable only where the
-study ran alone on the machine.
+studies ran alone on the machine. ``--times`` takes them instead from files
+of ``bench_selection_time.py --out``, where the samplers took turns in one
+run, for the cells they time (data set, label noise and keep ratio).
 """
 
 import argparse
@@ -32,12 +34,18 @@ from sklearn_asss.benchmark._report import CELL, PAIR
 FLOOR_METHOD, FILTER_METHOD = "random_floor", "cleanlab"
 
 
-def cell_verdicts(rows, candidate):
-    """One row per cell: the candidate's paired differences and the bars it misses."""
+def cell_verdicts(rows, candidate, times=None):
+    """One row per cell: the candidate's paired differences and the bars it misses.
+
+    `times` (a frame of ``bench_selection_time.py --out``) replaces the rows'
+    mean selection times of the cells and methods it holds.
+    """
     others = paired_differences(rows, reference=candidate)
     means = rows[rows["status"] == "ok"].groupby([*CELL, "method"])[
         ["flipped_in_subset", "selection_s"]
     ].mean()
+    if times is not None:
+        means.update(times.set_index([*CELL, "method"])[["selection_s"]])
     verdicts = []
     for cell, data in others.groupby(CELL, sort=False):
         verdicts.append(_verdict(dict(zip(CELL, cell)), data.set_index("method"), means,
@@ -94,14 +102,17 @@ def main():
     parser.add_argument("--candidate", default="asss")
     parser.add_argument("--exclude", nargs="*", default=[],
                         help="methods left out of the comparison (other candidates)")
+    parser.add_argument("--times", nargs="*", default=[],
+                        help="bench_selection_time.py --out files: the time bar's times")
     args = parser.parse_args()
+    times = pd.concat(map(pd.read_csv, args.times)) if args.times else None
     for path in args.rows:
         rows = read_rows(path)
         rows = rows[~rows["method"].isin(args.exclude)]
         if args.candidate not in set(rows["method"]):
             print(f"{path}: no rows of {args.candidate}; skipped")
             continue
-        table = cell_verdicts(rows, args.candidate)
+        table = cell_verdicts(rows, args.candidate, times)
         pairs = rows[rows["method"] == args.candidate].groupby(CELL)[PAIR].size()
         missed = int((table["misses"] != "none").sum())
         print(f"\n## {path}: {args.candidate}, {int(np.median(pairs))} fold-draws per cell; "

@@ -1,6 +1,7 @@
 """benchmarks/bench_selection_time.py: the timed fold and the samplers taking turns."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_asss import ASSSSampler, CleanlabSampler
@@ -37,3 +38,28 @@ def test_median_times_fits_each_sampler_as_many_times_as_asked():
     times = load_script("bench_selection_time").median_times({"a": Counting(), "b": Counting()}, None, None, 3)
     assert fitted == [0, 0, 1, 1, 2, 2]  # turns: a, b, a, b, a, b, each fit with its seed
     assert set(times) == {"a", "b"} and all(t >= 0 for t in times.values())
+
+
+def test_pair_flips_give_each_flipped_row_the_next_class():
+    script = load_script("bench_selection_time")
+    _, clean = script.noisy_training_fold("digits", 0.0)
+    _, y = script.noisy_training_fold("digits", 0.2, "pair")
+    flipped = y != clean
+    assert np.mean(flipped) == pytest.approx(0.2, abs=1 / len(y))
+    assert np.array_equal(y[flipped], (clean[flipped] + 1) % (clean.max() + 1))
+
+
+def test_the_medians_are_written_one_row_per_cell_and_sampler(tmp_path):
+    out = tmp_path / "times.csv"
+    load_script("bench_selection_time").main([
+        "--datasets", "digits", "--fits", "1", "--keep-ratios", "0.2", "0.3",
+        "--noise-kinds", "pair", "--set", '{"short": {"max_epochs": 1}}', "--out", str(out),
+    ])  # fmt: skip
+    times = pd.read_csv(out)
+    assert times[["dataset", "noise_kind", "noise_rate"]].drop_duplicates().values.tolist() == [
+        ["digits", "pair", 0.2]
+    ]
+    assert times.groupby("keep_ratio")["method"].apply(list).to_dict() == {
+        0.2: ["asss", "short", "cleanlab"], 0.3: ["asss", "short", "cleanlab"]
+    }
+    assert (times["selection_s"] > 0).all()

@@ -56,3 +56,17 @@ def test_the_floor_bar_holds_only_in_clean_cells_keeping_three_percent_or_less()
     rows = pd.concat([make_rows(prr, keep_ratio=0.03), make_rows(prr, keep_ratio=0.3)])
     table = verdict(rows, "asss").set_index("keep_ratio")
     assert table.at[0.03, "misses"] == "floor" and table.at[0.3, "misses"] == "none"
+
+
+def test_times_taken_in_turns_replace_the_rows_times_of_the_cells_they_hold():
+    prr = {"asss": [0.90, 0.91, 0.92, 0.93], "random_floor": FLOOR,
+           "cleanlab": [0.89, 0.90, 0.91, 0.91]}  # fmt: skip
+    flipped = {"asss": 0.04, "random_floor": 0.2, "cleanlab": 0.05}
+    seconds = {"asss": 2.0, "random_floor": 0.0, "cleanlab": 1.0}  # rows timed under load
+    rows = pd.concat([noisy_cell(prr, flipped, seconds).assign(keep_ratio=k) for k in (0.1, 0.3)])
+    times = pd.DataFrame({"dataset": rows["dataset"].iloc[0], "noise_kind": "symmetric",
+                          "noise_rate": 0.2, "keep_ratio": 0.1, "method": ["asss", "cleanlab"],
+                          "selection_s": [0.6, 1.2]})  # fmt: skip
+    table = load_script("grid_verdict").cell_verdicts(rows, "asss", times).set_index("keep_ratio")
+    assert table.at[0.1, "selection s"] == "0.6/1.2" and table.at[0.1, "misses"] == "none"
+    assert table.at[0.3, "selection s"] == "2.0/1.0" and table.at[0.3, "misses"] == "cleanlab time"
