@@ -32,7 +32,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from sklearn_asss import ASSSSampler, CleanlabSampler
-from sklearn_asss.benchmark._datasets import flip_labels, load_dataset
+from sklearn_asss.benchmark._datasets import NOISE_KINDS, flip_labels, load_dataset
 
 PANEL = ["optdigits", "ring", "texture", "phoneme", "marketing", "spambase"]
 
@@ -42,8 +42,7 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", default=PANEL)
     parser.add_argument("--keep-ratios", type=float, nargs="+", default=[0.1])
     parser.add_argument("--noise-rate", type=float, default=0.2)
-    parser.add_argument("--noise-kinds", nargs="+", default=["symmetric"],
-                        choices=["symmetric", "pair"])  # fmt: skip
+    parser.add_argument("--noise-kinds", nargs="+", default=["symmetric"], choices=NOISE_KINDS)
     parser.add_argument("--out", help="CSV file of the median times, one row per cell and sampler")
     parser.add_argument("--fits", type=int, default=3)
     parser.add_argument(
