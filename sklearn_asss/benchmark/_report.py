@@ -230,8 +230,8 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
     # every method once, from whichever panel has it (cleanlab only in the noisy ones)
     legend = {}
     for ax in axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            legend.setdefault(label, handle)
+        for handle, method in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(method, handle)
     labels, handles = list(legend), list(legend.values())
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
                fontsize="small")  # fmt: skip

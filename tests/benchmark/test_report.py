@@ -96,3 +96,5 @@ def test_the_chart_legend_names_a_method_missing_from_the_first_panel():
     fig = plot_against_keep_ratio(summarize(pd.concat([clean, noisy])))
     (legend,) = fig.legends
     assert [text.get_text() for text in legend.get_texts()] == ["random", "asss", "cleanlab"]
+    # the title names the score, not the legend's last method
+    assert fig.get_suptitle().startswith("PRR F1 (%) against keep ratio")
