@@ -32,7 +32,6 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
-
 from sklearn_asss import ASSSSampler
 from sklearn_asss.benchmark import DATASETS, flip_labels, load_dataset
 

@@ -55,9 +55,9 @@ def chance_summary(cells):
     return summary
 
 
-def pooled(cells, by=("dataset", "noise_kind")):
-    """The mean of the cells' differences per group, with its standard error from theirs."""
-    groups = cells.groupby(list(by), sort=False)
+def pooled(cells):
+    """The mean of the cells' differences per data set and label setting, with its SE."""
+    groups = cells.groupby(["dataset", "noise_kind"], sort=False)
     out = {}
     for score in SCORES:
         out[f"d_{score}"] = groups[f"d_{score}"].mean()
