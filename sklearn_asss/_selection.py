@@ -25,6 +25,9 @@ _MIN_ROWS_TO_CLUSTER = 50
 # the retrieval's time (1.2 s against 0.2 s for the whole fit, 1,000 clusters of the
 # 13,000 distinct rows of a connect-4 class)
 _MINIBATCH_INIT = "random"
+# ... and runs one pass over the class's rows: 100 took 0.50 s against 0.22 s for the
+# clusters of connect-4 at 30% kept (4% more inertia), for subsets as good (the parameters page)
+_CLUSTER_MAX_ITER = 1
 # probabilities are floored here before a log or a division (zero p stays drawable last)
 _MIN_PROBABILITY = 1e-12
 
@@ -308,7 +311,8 @@ def _clusters_per_class(X, y_encoded, budgets, random_state):
         else:
             n_clusters = min(-(-int(budget) // _ROWS_PER_CLUSTER), _MAX_CLUSTERS_PER_CLASS)
             labels, _, n_used = cluster_rows(
-                X[rows], n_clusters, random_state, minibatch_init=_MINIBATCH_INIT
+                X[rows], n_clusters, random_state, max_iter=_CLUSTER_MAX_ITER,
+                minibatch_init=_MINIBATCH_INIT,
             )
         clusters[rows] = labels + offset
         offset += n_used

@@ -320,7 +320,7 @@ def test_auto_max_epochs_plays_a_longer_game_from_a_size_of_game(data, monkeypat
 
     assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 3
     monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
-    assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 5
+    assert game_epochs(ASSSSampler(**settings).fit(X, y)) == 4
     assert game_epochs(ASSSSampler(objective="paper", **settings).fit(X, y)) == 10
 
 

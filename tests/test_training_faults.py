@@ -152,7 +152,8 @@ def test_both_networks_train_on_the_requested_device(small, device):
     X, y = small
     sampler = ASSSSampler(device=device, random_state=0, **QUICK).fit(X, y)
     expected = torch.device(device).type
-    for module in (sampler.net_.module_, sampler.net_.selector_):
+    filter_modules = [net.module_ for net in sampler.filter_nets_]  # trained stacked, as one
+    for module in (sampler.net_.module_, sampler.net_.selector_, *filter_modules):
         assert {p.device.type for p in module.parameters()} == {expected}
     assert np.all(np.isfinite(sampler.score_samples(X, y)))
 

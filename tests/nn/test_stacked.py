@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+import torch
+
+from sklearn_asss.nn import TaskClassifier, TaskMLP, TrainingDivergedError, fit_task_classifier
+from sklearn_asss.nn._stacked import fit_task_classifiers
+from sklearn_asss.nn._utils import seeded_torch
+
+SCHEDULE = dict(hidden_layer_sizes=(16, 8), max_epochs=15, batch_size=32, lr=1e-2)
+
+
+def _rows(n, column, seed):
+    """`n` rows of 4 features labelled by the sign of `column`."""
+    X = np.random.RandomState(seed).normal(size=(n, 4)).astype(np.float32)
+    return X, (X[:, column] > 0).astype(np.int64)
+
+
+def _weights(net):
+    return [parameter.detach().clone() for parameter in net.module_.parameters()]
+
+
+def test_each_network_learns_its_own_rows_alone():
+    (X_a, y_a), (X_b, y_b) = _rows(300, 0, 0), _rows(200, 1, 1)
+    nets = fit_task_classifiers([X_a, X_b], [y_a, y_b], 2, seeds=[3, 4], **SCHEDULE)
+    assert all(isinstance(net, TaskClassifier) for net in nets)
+    X_test, _ = _rows(500, 0, 2)
+    for net, column in zip(nets, [0, 1]):
+        predicted = net.predict(X_test)
+        assert np.mean(predicted == (X_test[:, column] > 0)) > 0.9
+        assert np.mean(predicted == (X_test[:, 1 - column] > 0)) < 0.7
+
+
+def test_a_network_does_not_depend_on_the_rows_of_the_others():
+    # the smaller sets are padded to the larger one's steps: padding must count for nothing
+    (X_a, y_a), (X_b, y_b), (X_c, y_c) = _rows(300, 0, 0), _rows(41, 1, 1), _rows(250, 2, 5)
+    first = fit_task_classifiers([X_a, X_b], [y_a, y_b], 2, seeds=[3, 4], **SCHEDULE)
+    second = fit_task_classifiers([X_a, X_c], [y_a, y_c], 2, seeds=[3, 9], **SCHEDULE)
+    for w_first, w_second in zip(_weights(first[0]), _weights(second[0])):
+        torch.testing.assert_close(w_first, w_second)
+    assert not torch.equal(_weights(first[1])[0], _weights(second[1])[0])
+
+
+def test_networks_start_as_their_seeds_build_them_and_reproduce():
+    X, y = _rows(100, 0, 0)
+    one_epoch = {**SCHEDULE, "max_epochs": 1, "lr": 1e-12}
+    (net,) = fit_task_classifiers([X], [y], 2, seeds=[7], **one_epoch)
+    with seeded_torch(7):
+        built = TaskMLP(4, 2, (16, 8))
+    for trained, initial in zip(net.module_.parameters(), built.parameters()):
+        torch.testing.assert_close(trained.detach(), initial.detach(), atol=1e-8, rtol=0)
+    again = fit_task_classifiers([X, X], [y, y], 2, seeds=[7, 8], **SCHEDULE)
+    twice = fit_task_classifiers([X, X], [y, y], 2, seeds=[7, 8], **SCHEDULE)
+    for a, b in zip(again, twice):
+        for w_a, w_b in zip(_weights(a), _weights(b)):
+            torch.testing.assert_close(w_a, w_b, atol=0, rtol=0)
+
+
+def test_history_holds_the_epochs_losses_and_the_nets_predict_as_skorch_nets():
+    X, y = _rows(300, 0, 0)
+    (net,) = fit_task_classifiers([X], [y], 2, seeds=[0], **SCHEDULE)
+    losses = net.history[:, "train_loss"]
+    assert len(losses) == SCHEDULE["max_epochs"] and losses[-1] < 0.5 * losses[0]
+    assert net.history[:, "epoch"] == list(range(1, SCHEDULE["max_epochs"] + 1))
+    alone = fit_task_classifier(X, y, 2, seed=0, **SCHEDULE)
+    # the same network, the same data: as accurate as skorch's own training of it
+    assert np.mean(net.predict(X) == y) >= np.mean(alone.predict(X) == y) - 0.03
+    np.testing.assert_allclose(net.predict_proba(X).sum(axis=1), 1, rtol=1e-5)
+
+
+def test_a_diverging_network_is_named_with_its_epoch():
+    X, y = _rows(100, 0, 0)
+    X_bad = X.copy()
+    X_bad[5, 2] = np.nan
+    with pytest.raises(TrainingDivergedError, match=r"network\(s\) \[1\] of 2 diverged in epoch 1"):
+        fit_task_classifiers([X, X_bad], [y, y], 2, seeds=[0, 1], **SCHEDULE)
