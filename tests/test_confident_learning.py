@@ -226,6 +226,40 @@ def test_each_row_is_flagged_by_the_filter_network_that_did_not_train_on_it(nois
     assert not np.array_equal(game.label_issues_, sampler.label_issues_)
 
 
+def test_label_weighting_draws_unflagged_rows_by_p_times_the_probability_of_their_label(noisy):
+    # by p alone, on the panel tables the subsets kept more flipped rows than cleanlab +
+    # random's, whose filter is no better (5.3% against 4.8% with symmetric flips)
+    X, y, flipped = noisy
+    settings = dict(keep_ratio=0.2, max_epochs=2, selection="top", random_state=0, **QUICK)
+    sampler = ASSSSampler(label_weighting=True, **settings).fit(X, y)
+    first, second = sampler.filter_nets_
+    X_std = sampler._standardise(X).numpy()
+    halves = _stratified_halves(y, sampler.net_.seed)
+    label_probabilities = np.empty(len(y))
+    for net, unseen in [(first, halves[1]), (second, halves[0])]:
+        probabilities = net.predict_proba(X_std[unseen])
+        label_probabilities[unseen] = probabilities[np.arange(len(unseen)), y[unseen]]
+    np.testing.assert_allclose(sampler.label_probabilities_, label_probabilities, rtol=1e-6)
+    expected = select_subset(
+        sampler.selection_scores_ * sampler.label_probabilities_, y, sampler.class_budgets_,
+        selection="top", drawn_last=sampler.label_issues_,
+        drawn_last_by=np.exp(-sampler.task_losses_),
+    )  # fmt: skip
+    np.testing.assert_array_equal(sampler.sample_indices_, np.sort(expected))
+    unflagged = ~sampler.label_issues_
+    of_flipped, of_others = (label_probabilities[unflagged & rows] for rows in (flipped, ~flipped))
+    assert of_flipped.mean() < of_others.mean()
+    unweighted = ASSSSampler(**settings).fit(X, y)  # the default: by p alone
+    by_p = select_subset(
+        unweighted.selection_scores_, y, unweighted.class_budgets_, selection="top",
+        drawn_last=unweighted.label_issues_, drawn_last_by=np.exp(-unweighted.task_losses_),
+    )  # fmt: skip
+    np.testing.assert_array_equal(unweighted.sample_indices_, np.sort(by_p))
+    assert not np.array_equal(unweighted.sample_indices_, sampler.sample_indices_)
+    plain = ASSSSampler(label_filter=None, **settings).fit(X, y)
+    assert plain.label_probabilities_ is None
+
+
 def test_repeated_rows_and_rows_beyond_the_game_get_the_probabilities_of_their_pair(noisy):
     # each (row, label) pair is predicted once: every copy must get what its own row would
     X, y, _ = noisy
