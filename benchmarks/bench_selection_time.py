@@ -23,6 +23,7 @@ machine with others).
 """
 
 import argparse
+import functools
 import itertools
 import json
 import time
@@ -78,6 +79,7 @@ def noisy_training_fold(name, noise_rate, kind="symmetric"):
     return X[train], flipped_training_labels(y, train, noise_rate, kind)[0]
 
 
+@functools.lru_cache(maxsize=1)  # main times every cell of one data set in a row
 def first_grid_fold(name):
     """`name`'s rows, its labels encoded 0..k-1, the first grid fold's training and test rows."""
     X, y = load_dataset(name)
