@@ -169,6 +169,18 @@ def select_subset(
     >>> select_subset(scores, y_encoded, [2, 1], selection="top").tolist()
     [0, 2, 5]
     """
+    return _select_subset(
+        scores, y_encoded, budgets, selection=selection, X=X, random_state=random_state,
+        drawn_last=drawn_last, drawn_last_by=drawn_last_by,
+    )  # fmt: skip
+
+
+def _select_subset(
+    scores, y_encoded, budgets, *, selection, X, random_state, drawn_last, drawn_last_by,
+    clusters=None,
+):  # fmt: skip
+    """:func:`select_subset`; `clusters`: those :func:`trusted_clusters` gives, computed
+    already (the draw then takes no seeds for them from `random_state`)."""
     scores, y_encoded, budgets = _check_selection_inputs(scores, y_encoded, budgets)
     if selection not in SELECTIONS:
         raise ValueError(f"selection must be one of {SELECTIONS}; got {selection!r}.")
@@ -191,11 +203,12 @@ def select_subset(
     if drawn_last_by is not None:
         drawn_last_by = _check_drawn_last_by(drawn_last_by, len(scores))
 
-    def draw(rows, rows_budgets, rule=selection):
-        rows_X = None if rule != "clustered" else X[rows]
+    def draw(rows, rows_budgets):
+        rows_X = None if selection != "clustered" else X[rows]
         return _select_by_rule(
-            rule, scores[rows], y_encoded[rows], rows_budgets, rows_X, random_state
-        )
+            selection, scores[rows], y_encoded[rows], rows_budgets, rows_X, random_state,
+            clusters=clusters,
+        )  # fmt: skip
 
     def draw_rest(rows, rows_budgets):
         rest_scores = scores if drawn_last_by is None else drawn_last_by
@@ -213,23 +226,45 @@ def fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last):
     the given rows (an index array, or a full slice) and return positions
     within them. Without `drawn_last` the whole table goes to ``draw``.
     """
+    trusted, trusted_budgets = _trusted_rows(y_encoded, budgets, drawn_last)
     if drawn_last is None:
-        return draw(slice(None), budgets)
-    trusted, last = np.flatnonzero(~drawn_last), np.flatnonzero(drawn_last)
-    trusted_budgets = np.minimum(budgets, np.bincount(y_encoded[trusted], minlength=len(budgets)))
+        return draw(trusted, trusted_budgets)
+    last = np.flatnonzero(drawn_last)
     kept = trusted[draw(trusted, trusted_budgets)]
     rest = last[draw_rest(last, budgets - trusted_budgets)]
     return np.sort(np.concatenate([kept, rest]))
 
 
-def _select_by_rule(selection, scores, y_encoded, budgets, X, random_state):
+def _trusted_rows(y_encoded, budgets, drawn_last):
+    """The rows not `drawn_last` (all: a full slice) and the budgets they can fill."""
+    if drawn_last is None:
+        return slice(None), budgets
+    trusted = np.flatnonzero(~drawn_last)
+    return trusted, np.minimum(budgets, np.bincount(y_encoded[trusted], minlength=len(budgets)))
+
+
+def trusted_clusters(X, y_encoded, budgets, drawn_last, random_state):
+    """The clusters the ``"clustered"`` rule of :func:`select_subset` makes of its rows.
+
+    Those of the rows not `drawn_last`, with the seeds drawn from
+    `random_state` as the rule would draw them: passed on to the draw, they
+    give the subset :func:`select_subset` gives, so that they can be made
+    before the scores are known. `y_encoded` and `budgets` are integer
+    arrays, `drawn_last` a boolean mask or None.
+    """
+    rows, rows_budgets = _trusted_rows(y_encoded, budgets, drawn_last)
+    return _clusters_per_class(np.asarray(X)[rows], y_encoded[rows], rows_budgets, random_state)
+
+
+def _select_by_rule(selection, scores, y_encoded, budgets, X, random_state, clusters=None):
     if selection == "top":
         return select_top(scores, y_encoded, budgets)
     if selection == "sample":
         return select_sample(scores, y_encoded, budgets, random_state)
     if selection == "stratified":
         return select_stratified(scores, y_encoded, budgets, random_state)
-    clusters = _clusters_per_class(X, y_encoded, budgets, random_state)
+    if clusters is None:
+        clusters = _clusters_per_class(X, y_encoded, budgets, random_state)
     return select_sample_in_clusters(scores, y_encoded, clusters, budgets, random_state)
 
 

@@ -59,3 +59,19 @@ def _one_torch_thread_per_test_process():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def torch_threads():
+    """Sets torch's threads for a test (call it with their number), and restores them."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def two_threads(torch_threads):
+    """Torch on two threads: ASSSSampler then makes its label filter beside the game."""
+    torch_threads(2)

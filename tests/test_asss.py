@@ -14,7 +14,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_asss import ASSSSampler
+from sklearn_asss import ASSSSampler, select_subset
+from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn import SelectionCollapseWarning
 
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
@@ -66,6 +67,62 @@ def test_fit_leaves_torch_global_rng_alone(data):
     state = torch.get_rng_state()
     ASSSSampler(random_state=0, **QUICK).fit(X, y)
     assert torch.equal(state, torch.get_rng_state())
+
+
+def _fitted_with_threads(n_threads, X, y, **params):
+    torch.set_num_threads(n_threads)
+    sampler = ASSSSampler(random_state=0, **QUICK, **params).fit(X, y)
+    assert torch.get_num_threads() == n_threads
+    return sampler
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"label_filter": None}, {"selection": "sample"}]
+)
+def test_the_work_beside_the_game_gives_what_one_thread_gives(data, torch_threads, params):
+    # with two threads the label filter and the clusters are made beside the game, each on
+    # one thread: the subset is the one a single thread, doing one after the other, keeps
+    X, y = data
+    y = y.copy()
+    y[::5] = (y[::5] + 1) % 3  # flipped labels, for the filter to flag
+    alone = _fitted_with_threads(1, X, y, **params)
+    beside = _fitted_with_threads(2, X, y, **params)
+    np.testing.assert_array_equal(alone.sample_indices_, beside.sample_indices_)
+    np.testing.assert_array_equal(alone.selection_scores_, beside.selection_scores_)
+    if params.get("label_filter", "") is not None:
+        np.testing.assert_array_equal(alone.label_issues_, beside.label_issues_)
+        for net_alone, net_beside in zip(alone.filter_nets_, beside.filter_nets_):
+            for a, b in zip(net_alone.module_.parameters(), net_beside.module_.parameters()):
+                torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_the_subset_is_select_subset_of_the_fitted_scores_and_flags(data, torch_threads, n_threads):
+    # whether made beside the game or after it, the clusters are select_subset's own
+    X, y = data
+    torch_threads(n_threads)
+    sampler = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    random_state = np.random.RandomState(0)
+    draw_seed(random_state)  # the networks' seed, drawn before the retrieval
+    expected = select_subset(
+        sampler.selection_scores_, np.searchsorted(sampler.classes_, y), sampler.class_budgets_,
+        X=sampler._standardise(X).numpy(), random_state=random_state,
+        drawn_last=sampler.label_issues_, drawn_last_by=np.exp(-sampler.task_losses_),
+    )  # fmt: skip
+    np.testing.assert_array_equal(sampler.sample_indices_, expected)
+
+
+def test_the_random_state_is_drawn_as_if_nothing_ran_beside(data, torch_threads):
+    # the clusters made beside the game draw their seeds from a copy of the random state,
+    # which the retrieval then goes on from
+    X, y = data
+    draws = []
+    for n_threads in (1, 2):
+        random_state = np.random.RandomState(3)
+        torch_threads(n_threads)
+        ASSSSampler(random_state=random_state, **QUICK).fit(X, y)
+        draws.append(random_state.uniform(size=3))
+    np.testing.assert_array_equal(*draws)
 
 
 def test_selection_top_keeps_highest_p_per_class(fitted, data):

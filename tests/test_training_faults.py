@@ -7,6 +7,7 @@ page of the user guide lists.
 """
 
 import pickle
+import threading
 
 import numpy as np
 import pytest
@@ -268,3 +269,42 @@ def test_a_sampler_fitted_on_a_gpu_scores_on_a_cpu_only_machine(small, monkeypat
         assert {p.device.type for p in module.parameters()} == {"cpu"}
     np.testing.assert_allclose(restored.score_samples(X, y), expected, atol=1e-5)
     np.testing.assert_array_equal(restored.sample_indices_, sampler.sample_indices_)
+
+
+# ---------------------------------------------------------------- the work beside the game
+def _no_thread_left_beside():
+    return not any(thread.name == "sklearn-asss-beside" for thread in threading.enumerate())
+
+
+def test_an_interrupted_game_stops_the_work_beside_it(small, two_threads):
+    X, y = small
+    sampler = ASSSSampler(callbacks=[InterruptAtEpoch(2)], random_state=0, **QUICK)
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+    assert _no_thread_left_beside()
+    assert torch.get_num_threads() == 2
+
+
+def test_a_diverging_game_raises_while_the_filter_trains_beside_it(small, two_threads):
+    X, y = small
+    sampler = ASSSSampler(task_lr=1e12, random_state=0, **QUICK)
+    with pytest.raises(TrainingDivergedError):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+    assert _no_thread_left_beside()
+    assert torch.get_num_threads() == 2
+
+
+def test_a_failure_beside_the_game_reaches_the_caller(small, two_threads, monkeypatch):
+    X, y = small
+
+    def diverged(*args, **kwargs):
+        raise TrainingDivergedError("the training of task network(s) [1] diverged")
+
+    monkeypatch.setattr(ASSSSampler, "_fit_filter_nets", diverged)
+    sampler = ASSSSampler(random_state=0, **QUICK)
+    with pytest.raises(TrainingDivergedError, match=r"network\(s\) \[1\]"):
+        sampler.fit(X, y)
+    _assert_unfitted(sampler)
+    assert torch.get_num_threads() == 2

@@ -183,7 +183,12 @@ default="labels"
         self.retrieval = retrieval
         self.medoid_max_rows = medoid_max_rows
 
-    def _retrieve(self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None):
+    # its retrieval may draw from other rows or budgets than the clusters made beside the game
+    _clusters_beside_game = False
+
+    def _retrieve(
+        self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None, clusters=None
+    ):
         if self.budgets_from != "labels" and drawn_last is not None:
             budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
         if self.retrieval != "package":
@@ -264,8 +269,8 @@ default="labels"
             counts = labelled
         return self._set_class_budgets(class_budgets(counts, n_keep, self.min_samples_per_class))
 
-    def _flag_label_issues(self, probabilities, y_encoded):
-        super()._flag_label_issues(probabilities, y_encoded)
+    def _flag_label_issues(self, probabilities, y_encoded, flags=None):
+        super()._flag_label_issues(probabilities, y_encoded, flags)
         if self.budgets_from != "labels":
             self.predicted_ = self._true_class_guesses(probabilities, y_encoded)
 
@@ -287,8 +292,8 @@ default="labels"
             net.set_params(callbacks=[*net.callbacks, ("epoch_states", _EpochStates())])
         return net
 
-    def _score_every_row(self, X_std, y_encoded, pairs):
-        p = super()._score_every_row(X_std, y_encoded, pairs)
+    def _score_every_row(self, X_std, y_encoded, pairs, beside_game):
+        p = super()._score_every_row(X_std, y_encoded, pairs, beside_game)
         crossfit_issues = self.label_filter is not None and self.issue_probabilities == "crossfit"
         if crossfit_issues or self.ablation == "crossfit_confidence":
             crossfit = self._crossfit_probabilities(X_std, y_encoded)

@@ -17,21 +17,35 @@ from torch.nn.utils.rnn import pad_sequence
 from ._guards import TrainingDivergedError
 from ._modules import TaskMLP
 from ._train import make_task_classifier
-from ._utils import _fastest_update, seeded_torch
+from ._utils import WorkStopped, _fastest_update, seeded_torch
+
+
+def task_modules(n_features, n_classes, seeds, hidden_layer_sizes=(128, 64)):
+    """The :class:`TaskMLP` that each of `seeds` builds, as :func:`fit_task_classifier` does."""
+    modules = []
+    for seed in seeds:
+        with seeded_torch(seed):
+            modules.append(TaskMLP(n_features, n_classes, tuple(hidden_layer_sizes)))
+    return modules
 
 
 def fit_task_classifiers(
     X_sets, y_sets, n_classes, *, seeds, hidden_layer_sizes=(128, 64), max_epochs=20,
-    batch_size=256, lr=1e-3, device="cpu", **kwargs,
+    batch_size=256, lr=1e-3, device="cpu", modules=None, stop=None, **kwargs,
 ):  # fmt: skip
     """One fitted :class:`TaskClassifier` per row set, trained together.
 
-    Network ``k`` starts from the :class:`TaskMLP` that ``seeds[k]`` builds
-    (as :func:`fit_task_classifier` does) and learns from ``X_sets[k]``,
+    Network ``k`` starts from ``modules[k]``, by default the :class:`TaskMLP`
+    that ``seeds[k]`` builds (:func:`task_modules`), and learns from ``X_sets[k]``,
     ``y_sets[k]`` alone by Adam on its own mean cross-entropy. Each epoch
     splits every network's rows, shuffled by a generator seeded by its seed,
     into the same number of steps, as even as can be (at most `batch_size`
     rows each), so that the networks step together.
+
+    Built before, the modules let the training run where torch's global
+    random generator is in use (:func:`run_beside`); it draws nothing from it.
+    `stop` (a :class:`threading.Event`), when set, ends the training at the
+    next epoch with :class:`WorkStopped`.
 
     Returns
     -------
@@ -45,17 +59,16 @@ def fit_task_classifiers(
     TrainingDivergedError
         When a network's loss becomes NaN or infinite.
     """
-    n_features = X_sets[0].shape[1]
-    modules = []
-    for seed in seeds:
-        with seeded_torch(seed):
-            modules.append(TaskMLP(n_features, n_classes, tuple(hidden_layer_sizes)))
+    if modules is None:
+        modules = task_modules(X_sets[0].shape[1], n_classes, seeds, hidden_layer_sizes)
     stacked = _StackedLayers(modules, device)
     data = [
         (torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long))
         for X, y in zip(X_sets, y_sets)
     ]
-    epoch_losses = stacked.fit(data, seeds, max_epochs=max_epochs, batch_size=batch_size, lr=lr)
+    epoch_losses = stacked.fit(
+        data, seeds, max_epochs=max_epochs, batch_size=batch_size, lr=lr, stop=stop
+    )
     stacked.copy_to(modules)
     schedule = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, device=device, **kwargs)
     return [
@@ -73,7 +86,7 @@ class _StackedLayers:
         self.biases = [_stacked([layer.bias[None] for layer in same], device) for same in layers]
         self.device = device
 
-    def fit(self, data, seeds, *, max_epochs, batch_size, lr):
+    def fit(self, data, seeds, *, max_epochs, batch_size, lr, stop=None):
         """Train on ``data[k] = (X, y)`` for network k; the mean losses, (epochs, networks)."""
         optimizer = torch.optim.Adam(
             [*self.weights, *self.biases], lr=lr,
@@ -83,6 +96,8 @@ class _StackedLayers:
         n_steps = math.ceil(max(len(y) for _, y in data) / batch_size)
         epoch_losses = []
         for epoch in range(max_epochs):
+            if stop is not None and stop.is_set():
+                raise WorkStopped(f"the training was stopped before epoch {epoch + 1}.")
             orders = [
                 torch.randperm(len(y), generator=generator).tensor_split(n_steps)
                 for (_, y), generator in zip(data, generators)

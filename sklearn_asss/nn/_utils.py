@@ -3,9 +3,11 @@
 import contextlib
 import functools
 import inspect
+import threading
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 # rows per forward pass of batched inference (bounds the memory of the activations)
 INFERENCE_BATCH_SIZE = 8192
@@ -134,6 +136,74 @@ def seeded_torch(seed):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+class WorkStopped(Exception):
+    """Raised inside a step run by :func:`run_beside` when the block beside it failed."""
+
+
+@contextlib.contextmanager
+def run_beside(steps, beside=True):
+    """Run `steps` in order in a second thread while the block runs; yields their runner.
+
+    On a CPU the package's small networks spend much of a step launching
+    operations, which a second thread can overlap, so the two share torch's
+    threads, half each (the block's are restored after). The runner's
+    ``finish()``, called after the block, raises a step's error in the
+    caller's thread. With one thread, or `beside` False, nothing runs
+    beside: ``finish()`` runs the steps. A step is called with a
+    :class:`threading.Event`, set if the block failed (the thread is then
+    waited for before the error goes on): it should check ``stop.is_set()``
+    between its long parts and raise :class:`WorkStopped`. Steps must not
+    draw from torch's global random generator, which the block may be
+    seeding.
+    """
+    runner = _StepRunner(steps)
+    n_threads = torch.get_num_threads()
+    if not (steps and beside) or n_threads < 2:
+        yield runner
+        return
+    beside_threads = n_threads // 2
+    thread = threading.Thread(
+        target=runner.run, args=(beside_threads,), name="sklearn-asss-beside", daemon=True
+    )
+    torch.set_num_threads(n_threads - beside_threads)
+    thread.start()
+    try:
+        yield runner
+    except BaseException:
+        runner.stop.set()
+        raise
+    finally:
+        thread.join()
+        torch.set_num_threads(n_threads)
+
+
+class _StepRunner:
+    """The steps of :func:`run_beside` and what became of them."""
+
+    def __init__(self, steps):
+        self.steps, self.done, self.error = list(steps), False, None
+        self.stop = threading.Event()
+
+    def run(self, n_threads):
+        torch.set_num_threads(n_threads)
+        with threadpool_limits(limits=n_threads, user_api="openmp"):
+            try:
+                for step in self.steps:
+                    step(self.stop)
+            except BaseException as error:  # raised again by finish(), in the caller
+                self.error = error
+        self.done = True
+
+    def finish(self):
+        """Raise the error of a step run beside, or run the steps if none ran."""
+        if self.error is not None:
+            raise self.error
+        if not self.done:
+            for step in self.steps:
+                step(self.stop)
+            self.done = True
 
 
 @contextlib.contextmanager

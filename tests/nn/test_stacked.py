@@ -1,10 +1,12 @@
+import threading
+
 import numpy as np
 import pytest
 import torch
 
 from sklearn_asss.nn import TaskClassifier, TaskMLP, TrainingDivergedError, fit_task_classifier
-from sklearn_asss.nn._stacked import fit_task_classifiers
-from sklearn_asss.nn._utils import seeded_torch
+from sklearn_asss.nn._stacked import fit_task_classifiers, task_modules
+from sklearn_asss.nn._utils import WorkStopped, seeded_torch
 
 SCHEDULE = dict(hidden_layer_sizes=(16, 8), max_epochs=15, batch_size=32, lr=1e-2)
 
@@ -73,3 +75,27 @@ def test_a_diverging_network_is_named_with_its_epoch():
     X_bad[5, 2] = np.nan
     with pytest.raises(TrainingDivergedError, match=r"network\(s\) \[1\] of 2 diverged in epoch 1"):
         fit_task_classifiers([X, X_bad], [y, y], 2, seeds=[0, 1], **SCHEDULE)
+
+
+def _two_sets():
+    (X_a, y_a), (X_b, y_b) = _rows(120, 0, 0), _rows(80, 1, 1)
+    return [X_a, X_b], [y_a, y_b]
+
+
+def test_a_set_stop_ends_the_training_at_the_next_epoch():
+    X, y = _two_sets()
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(WorkStopped, match="before epoch 1"):
+        fit_task_classifiers(X, y, 2, seeds=[0, 1], max_epochs=2, stop=stop)
+
+
+def test_modules_built_before_train_as_those_built_from_the_seeds():
+    X, y = _two_sets()
+    modules = task_modules(X[0].shape[1], 2, [0, 1])
+    given = fit_task_classifiers(X, y, 2, seeds=[0, 1], max_epochs=2, modules=modules)
+    built = fit_task_classifiers(X, y, 2, seeds=[0, 1], max_epochs=2)
+    for a, b in zip(given, built):
+        assert a.module_ is not b.module_
+        for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
+            torch.testing.assert_close(pa, pb, rtol=0, atol=0)

@@ -1,9 +1,12 @@
+import threading
+
 import numpy as np
+import pytest
 import torch
 
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn._scores import error_l2_norm
-from sklearn_asss.nn._utils import eval_no_grad, inference_batches
+from sklearn_asss.nn._utils import WorkStopped, eval_no_grad, inference_batches, run_beside
 
 
 def test_draw_seed_is_a_reproducible_int32():
@@ -44,3 +47,70 @@ def test_error_l2_norm():
     logits = torch.tensor([[10.0, -10.0], [-10.0, 10.0], [0.0, 0.0]])
     el2n = error_l2_norm(logits, torch.tensor([0, 0, 1])).numpy()
     np.testing.assert_allclose(el2n, [0.0, np.sqrt(2), np.sqrt(0.5)], atol=1e-6)
+
+
+# ---------------------------------------------------------------- run_beside
+def test_run_beside_runs_the_steps_in_order_in_another_thread_with_half_the_threads(
+    two_threads,
+):
+    seen = []
+
+    def step(stop):
+        seen.append((threading.current_thread().name, torch.get_num_threads()))
+
+    with run_beside([step, step]) as runner:
+        in_block = torch.get_num_threads()
+    runner.finish()
+    assert seen == [("sklearn-asss-beside", 1)] * 2
+    assert in_block == 1
+    assert torch.get_num_threads() == 2
+
+
+def test_run_beside_with_one_thread_runs_the_steps_at_finish(torch_threads):
+    torch_threads(1)
+    calls = []
+    with run_beside([lambda stop: calls.append(threading.current_thread().name)]) as runner:
+        assert calls == []
+    runner.finish()
+    assert calls == [threading.current_thread().name]
+
+
+def test_run_beside_not_beside_runs_the_steps_at_finish_in_the_caller(two_threads):
+    seen = []
+    step = [lambda stop: seen.append(threading.current_thread().name)]
+    with run_beside(step, beside=False) as runner:
+        assert torch.get_num_threads() == 2 and seen == []
+    runner.finish()
+    assert seen == [threading.current_thread().name]
+
+
+def test_run_beside_raises_a_steps_error_in_the_caller_and_runs_no_later_step(two_threads):
+    later = []
+
+    def failing(stop):
+        raise ValueError("the step failed")
+
+    with run_beside([failing, later.append]) as runner:
+        pass
+    with pytest.raises(ValueError, match="the step failed"):
+        runner.finish()
+    assert later == []
+    assert torch.get_num_threads() == 2
+
+
+def test_a_failing_block_stops_the_step_and_waits_for_it(two_threads):
+    started, finished = threading.Event(), threading.Event()
+
+    def step(stop):
+        started.set()
+        while not stop.wait(0.01):
+            pass
+        finished.set()
+        raise WorkStopped("stopped")
+
+    with pytest.raises(KeyboardInterrupt):
+        with run_beside([step]):
+            started.wait(5)
+            raise KeyboardInterrupt
+    assert finished.is_set()  # the step saw the stop and ended before the error went on
+    assert torch.get_num_threads() == 2
