@@ -16,6 +16,8 @@ page's fast setting ``'{"batch_size": 1024}'``), and prints both times (wall
 and CPU), their ratio and the process's peak memory (``ru_maxrss``, loading included). The ratio within one
 run is what to compare across machines. ``--device`` (e.g. ``cuda``) runs both
 the MLP and the sampler's networks there, and adds the device's peak memory.
+Both run on torch's threads (printed; ``OMP_NUM_THREADS=1`` for one): on two or
+more the sampler makes its label filter and clusters beside the game.
 """
 
 import argparse
@@ -61,7 +63,8 @@ def main():
     asss = _timed(lambda: sampler.fit_resample(X, y_encoded))
     print(
         f"{args.dataset}: rows={len(y)} features={X.shape[1]} classes={len(classes)} "
-        f"kept={len(sampler.sample_indices_)} settings={args.set or 'default'}\n"
+        f"kept={len(sampler.sample_indices_)} settings={args.set or 'default'} "
+        f"torch threads={torch.get_num_threads()}\n"
         f"  MLP {MLP_EPOCHS} epochs: {mlp[0]:.1f}s wall, {mlp[1]:.1f}s CPU\n"
         f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU\n"
         f"  ratio: {asss[0] / mlp[0]:.2f} wall, {asss[1] / mlp[1]:.2f} CPU\n"
