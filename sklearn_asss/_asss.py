@@ -619,6 +619,8 @@ default="features+label+loss"
         if self.objective == "paper":
             self.net_.check_collapse(_COLLAPSE_THRESHOLD)
         steps_beside.finish()
+        if steps_beside.in_thread and beside_game.message:
+            beside_game.message += " (beside the game)"
         self.selection_scores_ = self._score_every_row(X_std, y_encoded, pairs, beside_game)
         scores = self._retrieval_scores(
             self.selection_scores_, self.task_losses_, self.label_probabilities_

@@ -434,6 +434,18 @@ def test_verbose_prints_the_epoch_table(data, capsys):
     assert "mean_p" in out and "tau" in out and "warmup" in out
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_verbose_says_whether_the_filter_trained_beside_the_game(
+    data, capsys, torch_threads, n_threads
+):
+    X, y = data
+    torch_threads(n_threads)
+    ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)
+    filter_line = [line for line in capsys.readouterr().out.splitlines() if "label filter" in line]
+    assert len(filter_line) == 1
+    assert filter_line[0].endswith("(beside the game)") == (n_threads == 2)
+
+
 def test_device_parameter_is_used(data):
     X, y = data
     sampler = ASSSSampler(device="cpu", random_state=0, **QUICK).fit(X, y)

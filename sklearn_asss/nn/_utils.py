@@ -184,9 +184,10 @@ class _StepRunner:
 
     def __init__(self, steps):
         self.steps, self.done, self.error = list(steps), False, None
-        self.stop = threading.Event()
+        self.stop, self.in_thread = threading.Event(), False
 
     def run(self, n_threads):
+        self.in_thread = True
         torch.set_num_threads(n_threads)
         with threadpool_limits(limits=n_threads, user_api="openmp"):
             try:

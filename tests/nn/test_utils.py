@@ -61,6 +61,7 @@ def test_run_beside_runs_the_steps_in_order_in_another_thread_with_half_the_thre
     with run_beside([step, step]) as runner:
         in_block = torch.get_num_threads()
     runner.finish()
+    assert runner.in_thread
     assert seen == [("sklearn-asss-beside", 1)] * 2
     assert in_block == 1
     assert torch.get_num_threads() == 2
@@ -73,6 +74,7 @@ def test_run_beside_with_one_thread_runs_the_steps_at_finish(torch_threads):
         assert calls == []
     runner.finish()
     assert calls == [threading.current_thread().name]
+    assert not runner.in_thread
 
 
 def test_run_beside_not_beside_runs_the_steps_at_finish_in_the_caller(two_threads):
