@@ -612,12 +612,7 @@ default="features+label+loss"
             random_state,
         )  # fmt: skip
         with run_beside(steps, beside=beside) as steps_beside:
-            with seeded_torch(seed):
-                self.net_ = self._build_net(X.shape[1], len(budgets), seed, schedule)
-                self.net_.fit(X_game, y_game)
-        self.history_ = self.net_.history_
-        if self.objective == "paper":
-            self.net_.check_collapse(_COLLAPSE_THRESHOLD)
+            self._play(X_game, y_game, len(budgets), seed, schedule)
         steps_beside.finish()
         if steps_beside.in_thread and beside_game.message:
             beside_game.message += " (beside the game)"
@@ -631,6 +626,16 @@ default="features+label+loss"
             X_std, scores, y_encoded, budgets, random_state, drawn_last=self.label_issues_,
             clusters=beside_game.clusters,
         )  # fmt: skip
+
+    def _play(self, X_game, y_game, n_classes, seed, schedule):
+        """The warm-up and the game (``net_``, ``history_``)."""
+        n_features = (X_game["X"] if isinstance(X_game, dict) else X_game).shape[1]
+        with seeded_torch(seed):
+            self.net_ = self._build_net(n_features, n_classes, seed, schedule)
+            self.net_.fit(X_game, y_game)
+        self.history_ = self.net_.history_
+        if self.objective == "paper":
+            self.net_.check_collapse(_COLLAPSE_THRESHOLD)
 
     # the retrieval's clusters may be made beside the game (a subclass whose retrieval
     # draws from other rows or budgets turns it off)
