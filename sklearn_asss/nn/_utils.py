@@ -175,8 +175,10 @@ def run_beside(steps, beside=True):
         runner.stop.set()
         raise
     finally:
-        thread.join()
-        torch.set_num_threads(n_threads)
+        try:
+            runner.wait_for(thread)
+        finally:
+            torch.set_num_threads(n_threads)
 
 
 class _StepRunner:
@@ -196,6 +198,14 @@ class _StepRunner:
             except BaseException as error:  # raised again by finish(), in the caller
                 self.error = error
         self.done = True
+
+    def wait_for(self, thread):
+        """Join `thread`; an interrupt while waiting stops the steps before it goes on."""
+        try:
+            thread.join()
+        except BaseException:
+            self.stop.set()
+            raise
 
     def finish(self):
         """Raise the error of a step run beside, or run the steps if none ran."""

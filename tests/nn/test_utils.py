@@ -116,3 +116,35 @@ def test_a_failing_block_stops_the_step_and_waits_for_it(two_threads):
             raise KeyboardInterrupt
     assert finished.is_set()  # the step saw the stop and ended before the error went on
     assert torch.get_num_threads() == 2
+
+
+def test_an_interrupt_while_waiting_for_the_steps_stops_them_and_restores_the_threads(
+    two_threads, monkeypatch
+):
+    started = threading.Event()
+
+    def step(stop):
+        started.set()
+        while not stop.wait(0.01):
+            pass
+        raise WorkStopped("stopped")
+
+    join = threading.Thread.join
+
+    def interrupted_join(thread, *args, **kwargs):
+        if thread.name == "sklearn-asss-beside" and not thread.interrupted:
+            thread.interrupted = True
+            raise KeyboardInterrupt  # Ctrl-C while the block's caller waits for the steps
+        return join(thread, *args, **kwargs)
+
+    monkeypatch.setattr(threading.Thread, "interrupted", False, raising=False)
+    monkeypatch.setattr(threading.Thread, "join", interrupted_join)
+    with pytest.raises(KeyboardInterrupt):
+        with run_beside([step]):
+            started.wait(5)
+    assert torch.get_num_threads() == 2
+    beside = [thread for thread in threading.enumerate() if thread.name == "sklearn-asss-beside"]
+    for thread in beside:
+        join(thread, 5)  # the step saw the stop and ends
+        assert not thread.is_alive()
+
