@@ -406,8 +406,9 @@ default="features+label+loss"
         Troubleshooting page). With two or more torch threads
         (``torch.get_num_threads()``) the default label filter's networks and
         the retrieval's clusters are made in a second thread while the game
-        plays, each on half of the threads: on two threads the subset is the
-        one a single thread gives, in about 0.8 of the time.
+        plays on a table of 20,000 rows or more, each on half of the threads:
+        on two threads the subset is the one a single thread gives, in about
+        0.8 of the time.
 
     verbose : int, default=0
         1 prints the size of the game sample and its number of epochs,
@@ -608,8 +609,8 @@ default="features+label+loss"
         )
         beside_game = _BesideGame()
         steps, beside = self._steps_beside_game(
-            beside_game, X_std, y_encoded, budgets, pairs, seed, schedule["batch_size"],
-            random_state,
+            beside_game, X_std, y_encoded, budgets, pairs, seed, n_game_rows,
+            schedule["batch_size"], random_state,
         )  # fmt: skip
         with run_beside(steps, beside=beside) as steps_beside:
             self._play(X_game, y_game, len(budgets), seed, schedule)
@@ -642,7 +643,8 @@ default="features+label+loss"
     _clusters_beside_game = True
 
     def _steps_beside_game(
-        self, made, X_std, y_encoded, budgets, pairs, seed, game_batch_size, random_state
+        self, made, X_std, y_encoded, budgets, pairs, seed, n_game_rows, game_batch_size,
+        random_state,
     ):  # fmt: skip
         """The work that needs nothing of the game, as steps for ``run_beside`` that fill
         `made` (a :class:`_BesideGame`), and whether they may run beside the game.
@@ -651,18 +653,24 @@ default="features+label+loss"
         their class probabilities of every row and flags, and the clusters of
         the rows the retrieval draws first (``trusted_clusters``, their seeds
         drawn from a copy of `random_state` as the retrieval's would be). On
-        two threads they run beside the game, each on one: shuttle's
-        ``fit_resample`` then takes 0.8 of its time, connect-4's 0.85 (the
-        user guide's parameters page). Not beside the networks of a user's
-        ``task_module``, which may draw from torch's global generator (the
-        game seeds it), nor beside a game bounded by ``max_game_samples``:
-        the scoring and the clustering of the larger table would run on half
-        the threads long after it (on kddcup no faster). With the game's own
-        filter, no steps: the flags and the clusters wait for the game.
+        two threads they run beside a large game (``_is_large_game``), each on
+        one: shuttle's ``fit_resample`` then takes 0.8 of its time, connect-4's
+        0.85 (the user guide's parameters page). Not beside a smaller game (on
+        the six panel tables, fits of 0.3-0.5 s, 1.1-1.2 times as long), nor
+        the networks of a user's ``task_module``, which may draw from torch's
+        global generator (the game seeds it), nor beside a game bounded by
+        ``max_game_samples``: the scoring and the clustering of the larger
+        table would run on half the threads long after it (on kddcup no
+        faster). With the game's own filter, no steps: the flags and the
+        clusters wait for the game.
         """
         if self._filters_by_game():
             return [], False
-        beside = self.task_module is None and len(self.game_indices_) == len(X_std)
+        beside = (
+            self.task_module is None
+            and _is_large_game(n_game_rows)
+            and len(self.game_indices_) == len(X_std)
+        )
         steps = []
         if self.label_filter is not None:
             modules = None

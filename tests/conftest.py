@@ -73,5 +73,14 @@ def torch_threads():
 
 @pytest.fixture
 def two_threads(torch_threads):
-    """Torch on two threads: ASSSSampler then makes its label filter beside the game."""
+    """Torch on two threads: ASSSSampler then makes its label filter beside a large game."""
     torch_threads(2)
+
+
+@pytest.fixture
+def large_game(monkeypatch):
+    """ASSSSampler takes any game for a large one (the schedule and the work beside it of a
+    table of 20,000 rows or more)."""
+    from sklearn_asss import _asss
+
+    monkeypatch.setattr(_asss, "_OUTPUT_LAYER_MIN_ROWS", 1)

@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_asss import ASSSSampler, select_subset
+from sklearn_asss import ASSSSampler, _asss, select_subset
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn import SelectionCollapseWarning
 
@@ -79,9 +79,11 @@ def _fitted_with_threads(n_threads, X, y, **params):
 @pytest.mark.parametrize(
     "params", [{}, {"label_filter": None}, {"selection": "sample"}]
 )
-def test_the_work_beside_the_game_gives_what_one_thread_gives(data, torch_threads, params):
-    # with two threads the label filter and the clusters are made beside the game, each on
-    # one thread: the subset is the one a single thread, doing one after the other, keeps
+def test_the_work_beside_the_game_gives_what_one_thread_gives(
+    data, torch_threads, large_game, params
+):
+    # with two threads the label filter and the clusters are made beside a large game, each
+    # on one thread: the subset is the one a single thread, doing one after the other, keeps
     X, y = data
     y = y.copy()
     y[::5] = (y[::5] + 1) % 3  # flipped labels, for the filter to flag
@@ -97,7 +99,9 @@ def test_the_work_beside_the_game_gives_what_one_thread_gives(data, torch_thread
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
-def test_the_subset_is_select_subset_of_the_fitted_scores_and_flags(data, torch_threads, n_threads):
+def test_the_subset_is_select_subset_of_the_fitted_scores_and_flags(
+    data, torch_threads, large_game, n_threads
+):
     # whether made beside the game or after it, the clusters are select_subset's own
     X, y = data
     torch_threads(n_threads)
@@ -112,7 +116,7 @@ def test_the_subset_is_select_subset_of_the_fitted_scores_and_flags(data, torch_
     np.testing.assert_array_equal(sampler.sample_indices_, expected)
 
 
-def test_the_random_state_is_drawn_as_if_nothing_ran_beside(data, torch_threads):
+def test_the_random_state_is_drawn_as_if_nothing_ran_beside(data, torch_threads, large_game):
     # the clusters made beside the game draw their seeds from a copy of the random state,
     # which the retrieval then goes on from
     X, y = data
@@ -434,16 +438,21 @@ def test_verbose_prints_the_epoch_table(data, capsys):
     assert "mean_p" in out and "tau" in out and "warmup" in out
 
 
-@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize(
+    "n_threads, large, beside", [(1, True, False), (2, True, True), (2, False, False)]
+)
 def test_verbose_says_whether_the_filter_trained_beside_the_game(
-    data, capsys, torch_threads, n_threads
+    data, capsys, torch_threads, monkeypatch, n_threads, large, beside
 ):
+    # only beside a large game: on a small one the second thread costs more than it saves
     X, y = data
     torch_threads(n_threads)
+    if large:
+        monkeypatch.setattr(_asss, "_OUTPUT_LAYER_MIN_ROWS", 1)
     ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)
     filter_line = [line for line in capsys.readouterr().out.splitlines() if "label filter" in line]
     assert len(filter_line) == 1
-    assert filter_line[0].endswith("(beside the game)") == (n_threads == 2)
+    assert filter_line[0].endswith("(beside the game)") == beside
 
 
 def test_device_parameter_is_used(data):

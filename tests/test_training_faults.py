@@ -276,7 +276,7 @@ def _no_thread_left_beside():
     return not any(thread.name == "sklearn-asss-beside" for thread in threading.enumerate())
 
 
-def test_an_interrupted_game_stops_the_work_beside_it(small, two_threads):
+def test_an_interrupted_game_stops_the_work_beside_it(small, two_threads, large_game):
     X, y = small
     sampler = ASSSSampler(callbacks=[InterruptAtEpoch(2)], random_state=0, **QUICK)
     with pytest.raises(KeyboardInterrupt):
@@ -286,7 +286,7 @@ def test_an_interrupted_game_stops_the_work_beside_it(small, two_threads):
     assert torch.get_num_threads() == 2
 
 
-def test_a_diverging_game_raises_while_the_filter_trains_beside_it(small, two_threads):
+def test_a_diverging_game_raises_while_the_filter_trains_beside_it(small, two_threads, large_game):
     X, y = small
     sampler = ASSSSampler(task_lr=1e12, random_state=0, **QUICK)
     with pytest.raises(TrainingDivergedError):
@@ -296,7 +296,9 @@ def test_a_diverging_game_raises_while_the_filter_trains_beside_it(small, two_th
     assert torch.get_num_threads() == 2
 
 
-def test_a_failure_beside_the_game_reaches_the_caller(small, two_threads, monkeypatch):
+def test_a_failure_beside_the_game_reaches_the_caller(
+    small, two_threads, large_game, monkeypatch
+):
     X, y = small
 
     def diverged(*args, **kwargs):
