@@ -309,4 +309,5 @@ def test_a_failure_beside_the_game_reaches_the_caller(
     with pytest.raises(TrainingDivergedError, match=r"network\(s\) \[1\]"):
         sampler.fit(X, y)
     _assert_unfitted(sampler)
+    assert _no_thread_left_beside()
     assert torch.get_num_threads() == 2
