@@ -654,15 +654,15 @@ default="features+label+loss"
         the rows the retrieval draws first (``trusted_clusters``, their seeds
         drawn from a copy of `random_state` as the retrieval's would be). On
         two threads they run beside a large game (``_is_large_game``), each on
-        one: shuttle's ``fit_resample`` then takes 0.8 of its time, connect-4's
-        0.85 (the user guide's parameters page). Not beside a smaller game (on
-        the six panel tables, fits of 0.3-0.5 s, 1.1-1.2 times as long), nor
-        the networks of a user's ``task_module``, which may draw from torch's
-        global generator (the game seeds it), nor beside a game bounded by
-        ``max_game_samples``: the scoring and the clustering of the larger
-        table would run on half the threads long after it (on kddcup no
-        faster). With the game's own filter, no steps: the flags and the
-        clusters wait for the game.
+        one: ``fit_resample`` then takes 0.85 of its time on shuttle, 0.75 on
+        connect-4 (medians of six runs; the user guide's parameters page). Not
+        beside a smaller game (on the six panel tables, fits of 0.3-0.5 s,
+        1.1-1.2 times as long), nor the networks of a user's ``task_module``,
+        which may draw from torch's global generator (the game seeds it), nor
+        beside a game bounded by ``max_game_samples``: the scoring and the
+        clustering of the larger table would run on half the threads long
+        after it (on kddcup no faster). With the game's own filter, no steps:
+        the flags and the clusters wait for the game.
         """
         if self._filters_by_game():
             return [], False
