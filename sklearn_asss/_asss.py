@@ -613,7 +613,7 @@ default="features+label+loss"
             schedule["batch_size"], random_state,
         )  # fmt: skip
         with run_beside(steps, beside=beside) as steps_beside:
-            self._play(X_game, y_game, len(budgets), seed, schedule)
+            self._play(X_game, y_game, X.shape[1], len(budgets), seed, schedule)
         steps_beside.finish()
         if steps_beside.in_thread and beside_game.message:
             beside_game.message += " (beside the game)"
@@ -628,9 +628,8 @@ default="features+label+loss"
             clusters=beside_game.clusters,
         )  # fmt: skip
 
-    def _play(self, X_game, y_game, n_classes, seed, schedule):
+    def _play(self, X_game, y_game, n_features, n_classes, seed, schedule):
         """The warm-up and the game (``net_``, ``history_``)."""
-        n_features = (X_game["X"] if isinstance(X_game, dict) else X_game).shape[1]
         with seeded_torch(seed):
             self.net_ = self._build_net(n_features, n_classes, seed, schedule)
             self.net_.fit(X_game, y_game)
