@@ -58,13 +58,23 @@ class LookaheadBatchIterator(BatchIterator):
     selector is judged by how the task network, updated on the weighted first
     batch, does on rows it did not just learn from. With a dict of inputs
     (``{"X": ..., "counts": ...}``), each is yielded for both batches, the
-    second's under the prefix ``meta_``.
+    second's under the prefix ``meta_``. `needs_meta`, a function of no
+    arguments called before each batch, may say that the step will not read
+    the second batch (a warm-up step, a step without the selector's): the
+    batch then comes alone, its rows drawn all the same.
     """
+
+    def __init__(self, dataset, needs_meta=None, **kwargs):
+        super().__init__(dataset, **kwargs)
+        self.needs_meta = needs_meta
 
     def __iter__(self):
         n = _length(self.X)
         meta_order = torch.randperm(n, generator=self.generator)
         for start, (X, y) in zip(range(0, n, self.batch_size), super().__iter__()):
+            if self.needs_meta is not None and not self.needs_meta():
+                yield _named_inputs(X), y
+                continue
             rows = meta_order[start : start + _length(X)]
             meta = _named_inputs(_take(self.X, rows))
             yield {
@@ -249,6 +259,7 @@ class SoftSelectionNet(
         if training and self.objective == "bilevel":
             kwargs = self.get_params_for("iterator_train")
             kwargs.setdefault("batch_size", self.batch_size)
+            kwargs.setdefault("needs_meta", self._selector_steps)
             return LookaheadBatchIterator(dataset, **kwargs)
         return super().get_iterator(dataset, training=training)
 
@@ -267,6 +278,10 @@ class SoftSelectionNet(
     @property
     def in_warmup(self):
         return len(self.history) <= self.warmup_epochs
+
+    def _selector_steps(self):
+        """Whether the selector steps on the coming batch (``selector_interval``)."""
+        return not self.in_warmup and self.game_steps_done_ % self.selector_interval == 0
 
     @property
     def temperature(self):
@@ -305,9 +320,13 @@ class SoftSelectionNet(
         loss = row_mean(per_sample_loss, counts)
         loss.backward()
         self.optimizer_.step()
-        with torch.no_grad():
-            p = torch.sigmoid(self.selector_(self.selector_features(X, y, per_sample_loss)))
-        self._record(task_loss=loss.item(), mean_p=row_mean(p, counts).item())
+        self._record(task_loss=loss.item())
+        if len(self.history[-1, "batches"]) == 1:
+            # the selector stands still in the warm-up: one batch an epoch tells its mean p
+            with torch.no_grad():
+                features = self.selector_features(X, y, per_sample_loss)
+                p = torch.sigmoid(self.selector_(features))
+            self._record(mean_p=row_mean(p, counts).item())
         return {"loss": loss.detach(), "y_pred": logits.detach()}
 
     def _game_step(self, inputs, y):
@@ -325,7 +344,7 @@ class SoftSelectionNet(
         selector's steps (``selector_interval``) only the task network steps.
         """
         X, counts = inputs["X"], inputs.get("counts")
-        selector_steps = self.game_steps_done_ % self.selector_interval == 0
+        selector_steps = self._selector_steps()
         if self.objective == "bilevel" and self.lookahead == "output_layer" and selector_steps:
             logits, features = self.logits_and_features(X)
             per_sample_loss = per_sample_cross_entropy(logits, y)

@@ -233,6 +233,42 @@ def test_the_selector_steps_on_every_selector_interval_th_game_step(table, looka
     assert all(moved)
 
 
+def test_only_the_selector_s_steps_get_a_judging_batch_and_skipping_it_changes_no_draw(
+    table, monkeypatch
+):
+    X, y = table
+    seen = []
+    train_step = SoftSelectionNet.train_step
+
+    def spy(self, batch, **fit_params):
+        seen.append("meta_X" in batch[0])
+        return train_step(self, batch, **fit_params)
+
+    def fitted(**params):
+        torch.manual_seed(0)
+        game = _net(selector_interval=3, warmup_epochs=1, max_epochs=1, batch_size=50, **params)
+        return game.fit(X, y)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SoftSelectionNet, "train_step", spy)
+        game = fitted()
+    steps = len(X) // 50
+    assert seen == [False] * steps + [step % 3 == 0 for step in range(steps)]
+    # with every batch given its judging batch, the same rows are drawn and judged
+    always = fitted(iterator_train__needs_meta=lambda: True)
+    for a, b in zip(game.selector_.parameters(), always.selector_.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_the_warm_up_records_mean_p_once_an_epoch(table):
+    X, y = table
+    game = _net(warmup_epochs=2, max_epochs=1, batch_size=50).fit(X, y)
+    for epoch in game.history[:2]:
+        assert ["mean_p" in batch for batch in epoch["batches"]] == [True] + [False] * 7
+        assert epoch["mean_p"] == epoch["batches"][0]["mean_p"]
+    assert all("mean_p" in batch for batch in game.history[-1, "batches"])
+
+
 def test_both_nets_update_all_tensors_at_once_unless_told_otherwise(table):
     X, y = table
     game = _net(max_epochs=1).fit(X, y)
