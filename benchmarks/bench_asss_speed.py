@@ -4,7 +4,7 @@ Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_speed.py \
         [--dataset kddcup|shuttle|connect4] [--objective bilevel] [--verbose 1] \
-        [--device cpu] [--set '{"lookahead": "full"}']
+        [--device cpu] [--set '{"lookahead": "full"}'] [--repeats 1]
 
 Loads the whole data set (kddcup: the 494,021 rows of the 10% file, three
 string columns one-hot encoded and heavy-tailed counts log-scaled, by
@@ -14,7 +14,8 @@ does, trains the benchmark's MLP (:func:`sklearn_asss.nn.fit_task_classifier`:
 default settings (``--set``: other parameters, as JSON, e.g. the parameters
 page's fast setting ``'{"batch_size": 1024}'``), and prints both times (wall
 and CPU), their ratio and the process's peak memory (``ru_maxrss``, loading included). The ratio within one
-run is what to compare across machines. ``--device`` (e.g. ``cuda``) runs both
+run is what to compare across machines. ``--repeats N`` fits the sampler N
+times after the MLP and reports the median fit (each fit's wall time listed). ``--device`` (e.g. ``cuda``) runs both
 the MLP and the sampler's networks there, and adds the device's peak memory.
 Both run on torch's threads (printed; ``OMP_NUM_THREADS=1`` for one): on two or
 more the sampler makes its label filter and clusters beside the game.
@@ -44,6 +45,7 @@ def main():
     parser.add_argument("--verbose", type=int, default=1)
     parser.add_argument("--device", default="cpu", help="torch device of both trainings")
     parser.add_argument("--set", type=json.loads, default={}, help="ASSSSampler parameters (JSON)")
+    parser.add_argument("--repeats", type=int, default=1, help="fits of the sampler (median)")
     args = parser.parse_args()
 
     X, y = getattr(datasets, LOADERS[args.dataset])(return_X_y=True)
@@ -60,13 +62,15 @@ def main():
     sampler = ASSSSampler(
         objective=args.objective, random_state=0, verbose=args.verbose, device=device, **args.set
     )
-    asss = _timed(lambda: sampler.fit_resample(X, y_encoded))
+    fits = [_timed(lambda: sampler.fit_resample(X, y_encoded)) for _ in range(args.repeats)]
+    asss = tuple(np.median(fits, axis=0))
+    each = f" (median of {', '.join(f'{wall:.2f}' for wall, _ in fits)})" if len(fits) > 1 else ""
     print(
         f"{args.dataset}: rows={len(y)} features={X.shape[1]} classes={len(classes)} "
         f"kept={len(sampler.sample_indices_)} settings={args.set or 'default'} "
         f"torch threads={torch.get_num_threads()}\n"
         f"  MLP {MLP_EPOCHS} epochs: {mlp[0]:.1f}s wall, {mlp[1]:.1f}s CPU\n"
-        f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU\n"
+        f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU{each}\n"
         f"  ratio: {asss[0] / mlp[0]:.2f} wall, {asss[1] / mlp[1]:.2f} CPU\n"
         f"  peak RSS {_peak_mib():.0f} MiB (after loading: {rss_loaded:.0f} MiB)"
         + _device_peak(device)
