@@ -15,8 +15,9 @@ default settings (``--set``: other parameters, as JSON, e.g. the parameters
 page's fast setting ``'{"batch_size": 1024}'``), and prints both times (wall
 and CPU), their ratio and the process's peak memory (``ru_maxrss``, loading included). The ratio within one
 run is what to compare across machines. ``--repeats N`` fits the sampler N
-times after the MLP and reports the median fit (each fit's wall time listed). ``--device`` (e.g. ``cuda``) runs both
-the MLP and the sampler's networks there, and adds the device's peak memory.
+times after the MLP and reports the median fit (each fit's wall time listed).
+``--device`` (e.g. ``cuda``) runs both the MLP and the sampler's networks
+there, and adds the device's peak memory.
 Both run on torch's threads (printed; ``OMP_NUM_THREADS=1`` for one): on two or
 more the sampler makes its label filter and clusters beside the game.
 """

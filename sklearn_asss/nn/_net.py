@@ -102,7 +102,9 @@ class SoftSelectionNet(
     the epoch, and a KeyboardInterrupt is raised again after skorch's
     ``on_train_end`` instead of ending the fit quietly.
 
-    The first ``warmup_epochs`` epochs train C alone on the unweighted data.
+    The first ``warmup_epochs`` epochs train C alone on the unweighted data
+    (their ``mean_p``, of the selector as it starts, is read on each epoch's
+    first batch).
     Each later step (Algorithm 1) first updates C on the batch weighted by
     relaxed selections drawn at the current temperature, then updates G:
 
@@ -322,7 +324,7 @@ class SoftSelectionNet(
         self.optimizer_.step()
         self._record(task_loss=loss.item())
         if len(self.history[-1, "batches"]) == 1:
-            # the selector stands still in the warm-up: one batch an epoch tells its mean p
+            # the selector does not train in the warm-up: one batch an epoch estimates its mean p
             with torch.no_grad():
                 features = self.selector_features(X, y, per_sample_loss)
                 p = torch.sigmoid(self.selector_(features))
