@@ -413,8 +413,10 @@ default="features+label+loss"
     verbose : int, default=0
         1 prints the size of the game sample and its number of epochs,
         skorch's table of the epochs (losses, mean p, tau, and ``left_s``,
-        the estimated seconds left in the game), and the time of the pass
-        that scores every row.
+        the estimated seconds left in the game), the time of the label
+        filter's networks (and, when they trained beside the game, how long
+        the game then waited for them and the clusters: the longer of the two
+        threads bounds the fit), and the time of the pass that scores every row.
 
     {random_state}
 
@@ -616,7 +618,10 @@ default="features+label+loss"
             self._play(X_game, y_game, X.shape[1], len(budgets), seed, schedule)
         steps_beside.finish()
         if steps_beside.in_thread and beside_game.message:
-            beside_game.message += " (beside the game)"
+            beside_game.message += (
+                f" (beside the game, which then waited {steps_beside.waited_s:.1f}s for the"
+                " work beside it)"
+            )
         self.selection_scores_ = self._score_every_row(X_std, y_encoded, pairs, beside_game)
         scores = self._retrieval_scores(
             self.selection_scores_, self.task_losses_, self.label_probabilities_

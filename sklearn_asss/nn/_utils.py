@@ -4,6 +4,7 @@ import contextlib
 import functools
 import inspect
 import threading
+import time
 
 import numpy as np
 import torch
@@ -187,6 +188,7 @@ class _StepRunner:
     def __init__(self, steps):
         self.steps, self.done, self.error = list(steps), False, None
         self.stop, self.in_thread = threading.Event(), False
+        self.waited_s = 0.0  # how long the caller waited for the thread after the block
 
     def run(self, n_threads):
         self.in_thread = True
@@ -201,11 +203,13 @@ class _StepRunner:
 
     def wait_for(self, thread):
         """Join `thread`; an interrupt while waiting stops the steps before it goes on."""
+        start = time.perf_counter()
         try:
             thread.join()
         except BaseException:
             self.stop.set()
             raise
+        self.waited_s = time.perf_counter() - start
 
     def finish(self):
         """Raise the error of a step run beside, or run the steps if none ran."""

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -65,6 +66,14 @@ def test_run_beside_runs_the_steps_in_order_in_another_thread_with_half_the_thre
     assert seen == [("sklearn-asss-beside", 1)] * 2
     assert in_block == 1
     assert torch.get_num_threads() == 2
+
+
+def test_run_beside_says_how_long_the_caller_waited_for_the_thread(two_threads):
+    with run_beside([lambda stop: time.sleep(0.3)]) as longer:
+        pass  # the block ends long before the step
+    with run_beside([lambda stop: None]) as shorter:
+        time.sleep(0.3)  # the step ends long before the block
+    assert longer.waited_s > 0.2 and shorter.waited_s < 0.1
 
 
 def test_run_beside_with_one_thread_runs_the_steps_at_finish(torch_threads):
