@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import torch
-from torch.nn.utils.rnn import pad_sequence
 
 from ._guards import TrainingDivergedError
 from ._modules import TaskMLP
@@ -94,15 +93,14 @@ class _StackedLayers:
         )  # fmt: skip
         generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
         n_steps = math.ceil(max(len(y) for _, y in data) / batch_size)
+        rows = _PaddedRows(data, self.device)
         epoch_losses = []
         for epoch in range(max_epochs):
             if stop is not None and stop.is_set():
                 raise WorkStopped(f"the training was stopped before epoch {epoch + 1}.")
-            orders = [
-                torch.randperm(len(y), generator=generator).tensor_split(n_steps)
-                for (_, y), generator in zip(data, generators)
-            ]
-            losses = sum(self.train_step(data, rows, optimizer) for rows in zip(*orders))
+            orders = [torch.randperm(len(y), generator=generator) for (_, y), generator in
+                      zip(data, generators)]  # fmt: skip
+            losses = sum(self.train_step(*step, optimizer) for step in rows.steps(orders, n_steps))
             epoch_losses.append(losses / n_steps)
             _check_finite(epoch_losses[-1], epoch)
         return torch.stack(epoch_losses)
@@ -115,18 +113,18 @@ class _StackedLayers:
                 hidden = torch.relu(hidden)
         return hidden
 
-    def train_step(self, data, step_rows, optimizer):
-        """One Adam step of every network on its rows `step_rows`; their mean losses."""
-        sizes = torch.tensor([len(rows) for rows in step_rows], device=self.device)
-        X = pad_sequence([X[rows] for (X, _), rows in zip(data, step_rows)], batch_first=True)
-        y = pad_sequence([y[rows] for (_, y), rows in zip(data, step_rows)], batch_first=True)
-        X, y = X.to(self.device), y.to(self.device)
+    def train_step(self, X, y, real, sizes, optimizer):
+        """One Adam step of every network on its padded rows; their mean losses.
+
+        `X` (networks, rows, features) and `y` hold each network's rows of the
+        step, `real` (networks, rows) marks them among the padding, `sizes`
+        counts them.
+        """
         logits = self.forward(X)
         per_row = torch.nn.functional.cross_entropy(
             logits.flatten(0, 1), y.flatten(), reduction="none"
         ).view(y.shape)
         # padding rows (past a network's own rows) count for nothing
-        real = torch.arange(y.shape[1], device=self.device) < sizes[:, None]
         losses = (per_row * real).sum(dim=1) / sizes
         optimizer.zero_grad()
         losses.sum().backward()
@@ -139,6 +137,53 @@ class _StackedLayers:
             for layer, weight, bias in zip(_linear_layers(module), self.weights, self.biases):
                 layer.weight.copy_(weight[k].T)
                 layer.bias.copy_(bias[k, 0])
+
+
+class _PaddedRows:
+    """The networks' rows in one table, then a row of zeros, so that a step's batch of every
+    network's rows, each padded with zeros to the longest (as ``pad_sequence`` pads), is one
+    gather: fewer, larger operations than a gather and a padding per network and step."""
+
+    def __init__(self, data, device):
+        sizes = [len(y) for _, y in data]
+        self.offsets = np.cumsum([0, *sizes[:-1]]).tolist()
+        X_first = data[0][0]
+        self.X = torch.cat([X for X, _ in data] + [X_first.new_zeros((1, X_first.shape[1]))])
+        self.y = torch.cat([y for _, y in data] + [data[0][1].new_zeros(1)])
+        self.X, self.y = self.X.to(device), self.y.to(device)
+        self.zero_row, self.device = len(self.y) - 1, device
+
+    def steps(self, orders, n_steps):
+        """``(X, y, real, sizes)`` of each step: network k's rows of step s are those of
+        ``orders[k].tensor_split(n_steps)[s]``."""
+        chunks = [self._chunks(order, offset, n_steps) for order, offset in
+                  zip(orders, self.offsets)]  # fmt: skip
+        width = max(rows.shape[1] for rows, _ in chunks)
+        rows = torch.stack([_padded(r, width, self.zero_row) for r, _ in chunks], dim=1)
+        sizes = torch.stack([size for _, size in chunks], dim=1)
+        real = torch.arange(width)[None, None] < sizes[:, :, None]
+        rows, sizes, real = rows.to(self.device), sizes.to(self.device), real.to(self.device)
+        for step, step_width in enumerate(sizes.max(dim=1).values.tolist()):
+            step_rows = rows[step, :, :step_width]
+            yield (self.X[step_rows], self.y[step_rows], real[step, :, :step_width], sizes[step])
+
+    def _chunks(self, order, offset, n_steps):
+        """The table's rows of each of `order`'s ``tensor_split(n_steps)`` chunks, one chunk a
+        row padded with the zero row, and each chunk's size."""
+        n = len(order)
+        quotient, remainder = divmod(n, n_steps)
+        sizes = torch.full((n_steps,), quotient, dtype=torch.long)
+        sizes[:remainder] += 1
+        starts = torch.cumsum(sizes, 0) - sizes
+        positions = starts[:, None] + torch.arange(quotient + 1)[None]
+        inside = torch.arange(quotient + 1)[None] < sizes[:, None]
+        picked = order[positions.clamp(max=max(n - 1, 0))] + offset
+        return torch.where(inside, picked, self.zero_row), sizes
+
+
+def _padded(rows, width, pad):
+    """`rows` (chunks, columns) widened to `width` columns of `pad`."""
+    return torch.nn.functional.pad(rows, (0, width - rows.shape[1]), value=pad)
 
 
 def _stacked(tensors, device):

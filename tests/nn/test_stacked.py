@@ -99,3 +99,29 @@ def test_modules_built_before_train_as_those_built_from_the_seeds():
         assert a.module_ is not b.module_
         for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
             torch.testing.assert_close(pa, pb, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("sizes, n_steps", [((300, 301), 10), ((1000, 41, 250), 16), ((5, 7), 3)])
+def test_a_step_s_batch_is_each_network_s_chunk_padded_with_zeros_as_pad_sequence_pads(
+    sizes, n_steps
+):
+    from torch.nn.utils.rnn import pad_sequence
+
+    from sklearn_asss.nn._stacked import _PaddedRows
+
+    generator = torch.Generator().manual_seed(0)
+    data = [(torch.randn(n, 3, generator=generator), torch.randint(1, 4, (n,))) for n in sizes]
+    orders = [torch.randperm(n, generator=generator) for n in sizes]
+    steps = list(_PaddedRows(data, "cpu").steps(orders, n_steps))
+    assert len(steps) == n_steps
+    chunks = [order.tensor_split(n_steps) for order in orders]
+    for step, (X, y, real, step_sizes) in enumerate(steps):
+        rows = [network_chunks[step] for network_chunks in chunks]
+        torch.testing.assert_close(
+            X, pad_sequence([X_k[r] for (X_k, _), r in zip(data, rows)], batch_first=True),
+            rtol=0, atol=0,
+        )  # fmt: skip
+        assert torch.equal(y, pad_sequence([y_k[r] for (_, y_k), r in zip(data, rows)],
+                                           batch_first=True))  # fmt: skip
+        assert step_sizes.tolist() == [len(r) for r in rows]
+        assert real.sum(dim=1).tolist() == step_sizes.tolist() and not (y[~real]).any()
