@@ -177,7 +177,7 @@ class _PaddedRows:
         starts = torch.cumsum(sizes, 0) - sizes
         positions = starts[:, None] + torch.arange(quotient + 1)[None]
         inside = torch.arange(quotient + 1)[None] < sizes[:, None]
-        picked = order[positions.clamp(max=max(n - 1, 0))] + offset
+        picked = order[positions.clamp(max=n - 1)] + offset
         return torch.where(inside, picked, self.zero_row), sizes
 
 
