@@ -37,7 +37,7 @@ def n_to_keep(n_samples, n_classes, keep_ratio):
     return int(min(n_samples, max(n_classes, round(keep_ratio * n_samples))))
 
 
-def class_budgets(class_counts, n_keep, min_per_class=1):
+def class_budgets(class_counts, n_keep, min_per_class=1, trusted_counts=None):
     """Split ``n_keep`` rows among classes in proportion to their sizes.
 
     The rule shared by every sampler: each class gets its proportional share
@@ -45,7 +45,10 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     budgets add up to exactly ``n_keep``; then every class gets at least
     ``min(n_c, min_per_class, n_keep // n_classes)`` rows, and at least one
     (no class vanishes from the subset). The rows that floor costs are taken
-    from the classes with the largest budgets above their floor.
+    from the classes with the largest budgets above their floor. With
+    `trusted_counts`, a class with more rows than that floor is raised only
+    up to its trusted rows (at least one): a label filter's unflagged rows,
+    so that a rare class flooded with flipped labels is not filled up with them.
 
     Parameters
     ----------
@@ -56,6 +59,9 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     min_per_class : int, default=1
         Rows every class keeps at least, when it has them. Capped at
         ``n_keep // n_classes``, so that the floors always fit in the budget.
+    trusted_counts : ndarray of shape (n_classes,), default=None
+        Rows of each class the floor may be filled from; a class with at
+        most the floor's rows keeps them all. None: every row.
 
     Returns
     -------
@@ -71,6 +77,9 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
     [900, 80, 20]
     >>> class_budgets(np.array([9000, 800, 200]), 1000, min_per_class=50).tolist()
     [870, 80, 50]
+    >>> class_budgets(np.array([9000, 800, 200]), 1000, min_per_class=50,
+    ...               trusted_counts=np.array([8500, 700, 30])).tolist()
+    [890, 80, 30]
     """
     class_counts = np.asarray(class_counts, dtype=np.int64)
     # integer arithmetic: in floats, equal remainders of shares of different sizes can differ
@@ -81,7 +90,16 @@ def class_budgets(class_counts, n_keep, min_per_class=1):
         # stable sort: ties go to the lower class index, so the rule is deterministic
         order = np.argsort(-remainders, kind="stable")
         budgets[order[:remainder]] += 1
-    floors = np.minimum(class_counts, max(1, min(min_per_class, n_keep // len(class_counts))))
+    floor = max(1, min(min_per_class, n_keep // len(class_counts)))
+    floors = np.minimum(class_counts, floor)
+    if trusted_counts is not None:
+        trusted = np.maximum(np.asarray(trusted_counts, dtype=np.int64), 1)
+        if trusted.shape != class_counts.shape:
+            raise ValueError(
+                f"trusted_counts must hold one count per class, shape {class_counts.shape}; "
+                f"got {trusted.shape}."
+            )
+        floors = np.where(class_counts <= floor, floors, np.minimum(floors, trusted))
     budgets = np.minimum(np.maximum(budgets, floors), class_counts)
     excess = budgets.sum() - n_keep
     while excess > 0:

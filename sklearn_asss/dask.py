@@ -99,7 +99,8 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
       probabilities of its ``filter_nets_``, or with
       ``filter_probabilities="game"`` by its task network's), and each class budget is
       filled from its unflagged rows first (by the rule), then from its
-      flagged rows (by key), over the whole collection.
+      flagged rows (by key), over the whole collection; as in memory, the
+      floor of a class with more rows than it counts only its unflagged rows.
     - :class:`~sklearn_asss.RandomSampler` (``stratify=True``) keeps the rows
       with the highest random keys per class: a uniform draw.
     - ``DeduplicateSampler`` does the same with the first copy (by global
@@ -251,7 +252,9 @@ def _resample(sampler, table, fit_size, prefit, random_state):
     )
     keys = table.keys(plan)
     if plan.filters_labels:
-        return table.take(table.select(*_trusted_first(table, keys, plan, budgets)))
+        return table.take(
+            table.select(*_trusted_first(table, keys, plan, class_counts, budgets.sum()))
+        )
     if rule == "clustered":
         sizes, p_sums = table.cluster_stats(keys, len(plan.centroids.cluster_class))
         cluster_group, group_budgets = _cluster_quotas(
@@ -263,20 +266,24 @@ def _resample(sampler, table, fit_size, prefit, random_state):
     return table.take(table.select(keys, group_budgets))
 
 
-def _trusted_first(table, keys, plan, budgets):
+def _trusted_first(table, keys, plan, class_counts, n_keep):
     """Keys and group budgets of ``label_filter``: each class from its unflagged rows first.
 
     The flagged rows of class ``c`` are in group ``plan.n_groups + c``; they
     fill what the unflagged rows of their class cannot, drawn by the task
-    network's probability of their label, as in memory.
+    network's probability of their label, as in memory. The class budgets
+    are those of ``class_budgets`` with the unflagged rows as trusted counts.
     """
-    n_classes = len(budgets)
+    n_classes = len(class_counts)
     sizes, p_sums = table.cluster_stats(keys, plan.n_groups + n_classes)
     sizes, p_sums = sizes[: plan.n_groups], p_sums[: plan.n_groups]
     group_class = np.arange(n_classes)
     if plan.rule == "clustered":
         group_class = plan.centroids.cluster_class
     trusted = np.bincount(group_class, weights=sizes, minlength=n_classes).astype(np.int64)
+    budgets = class_budgets(
+        class_counts, int(n_keep), plan.sampler.min_samples_per_class, trusted_counts=trusted
+    )
     trusted_budgets = np.minimum(budgets, trusted)
     if plan.rule != "clustered":
         return keys, np.concatenate([trusted_budgets, budgets - trusted_budgets])

@@ -8,6 +8,7 @@ import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
+from sklearn_asss.benchmark._ablation import ScoreAblationASSS
 from sklearn_asss._asss import _filter_schedule, _stratified_halves
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
@@ -186,6 +187,26 @@ def test_label_filter_keeps_fewer_flipped_rows_and_the_same_budgets(noisy, label
     assert flipped[kept].mean() < flipped[plain.sample_indices_].mean() - 0.05
     redrawn = filtered._redraw(X, y, random_state=1)
     assert not issues[redrawn].any() and not np.array_equal(redrawn, kept)
+
+
+def test_the_floor_of_a_class_flooded_with_flipped_rows_takes_only_its_unflagged_rows():
+    X, y = make_blobs(n_samples=3000, centers=3, n_features=4, cluster_std=1.0, random_state=0)
+    rare = np.flatnonzero(y == 2)[30:]  # class 2 keeps 30 rows
+    X, y = np.delete(X, rare, axis=0), np.delete(y, rare)
+    flipped = (y != 2) & (np.random.default_rng(0).random(len(y)) < 0.03)
+    y = np.where(flipped, 2, y)  # ... and about 70 flipped from the others
+    settings = dict(keep_ratio=0.1, min_samples_per_class=60, max_epochs=3, task_lr=1e-2,
+                    random_state=0, **QUICK)  # fmt: skip
+    sampler = ASSSSampler(**settings).fit(X, y)
+    issues, kept, budgets = sampler.label_issues_, sampler.sample_indices_, sampler.class_budgets_
+    trusted = np.bincount(y[~issues], minlength=3)
+    assert (y == 2).sum() > 60 > trusted[2] > budgets.sum() * (y == 2).mean()
+    assert budgets[2] == trusted[2] and budgets.sum() == round(0.1 * len(y))
+    np.testing.assert_array_equal(np.bincount(y[kept]), budgets)
+    assert not issues[kept].any()
+    labels_floor = ScoreAblationASSS(ablation="selector", budgets_from="labels", **settings)
+    assert labels_floor.fit(X, y).class_budgets_[2] == 60
+    assert issues[labels_floor.sample_indices_].sum() == 60 - trusted[2]
 
 
 def test_flagged_rows_a_class_needs_are_drawn_by_the_probability_of_their_label(noisy):

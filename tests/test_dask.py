@@ -65,17 +65,19 @@ def _dask_frame(table, npartitions):
     return frame[FEATURES], frame["label"]
 
 
-def _expected_budgets(sampler, y):
-    classes, counts = np.unique(y, return_counts=True)
+def _expected_budgets(sampler, y, issues=None):
+    """The class budgets; with a label filter's `issues`, their floors count unflagged rows."""
+    classes, class_of_row, counts = np.unique(y, return_inverse=True, return_counts=True)
     n_keep = round(sampler.keep_ratio * len(y))
-    return classes, class_budgets(counts, n_keep, sampler.min_samples_per_class)
+    trusted = None if issues is None else np.bincount(class_of_row[~issues], minlength=len(counts))
+    return classes, class_budgets(counts, n_keep, sampler.min_samples_per_class, trusted)
 
 
-def _check_exact(sampler, table, X_kept, y_kept, positions):
+def _check_exact(sampler, table, X_kept, y_kept, positions, issues=None):
     positions = positions.compute()
     X_kept, y_kept = X_kept.compute(), y_kept.compute()
     assert np.all(np.diff(positions) > 0)
-    classes, budgets = _expected_budgets(sampler, table["label"])
+    classes, budgets = _expected_budgets(sampler, table["label"], issues)
     kept_classes, kept_counts = np.unique(np.asarray(y_kept), return_counts=True)
     np.testing.assert_array_equal(kept_classes, classes)
     np.testing.assert_array_equal(kept_counts, budgets)
@@ -120,17 +122,17 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
     sampler = copy.deepcopy(fitted).set_params(selection=selection)
     X, y = _dask_frame(noisy, npartitions=6)
     result = resample_dask(sampler, X, y, prefit=True, random_state=2)
-    positions = _check_exact(sampler, noisy, *result)
-    _, _, expected = resample_in_memory(
-        sampler, noisy[FEATURES], noisy["label"], prefit=True, random_state=2
-    )
-    np.testing.assert_array_equal(positions, expected)
     # flagged against the thresholds of the rows fit saw, by the mean of the label filter's
     # two networks; fit flagged each of those rows by the one that did not train on it
     _, issues, confidence = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
     assert np.mean(issues == sampler.label_issues_) > 0.9
+    positions = _check_exact(sampler, noisy, *result, issues=issues)
+    _, _, expected = resample_in_memory(
+        sampler, noisy[FEATURES], noisy["label"], prefit=True, random_state=2
+    )
+    np.testing.assert_array_equal(positions, expected)
     labels = noisy["label"].to_numpy()
-    classes, budgets = _expected_budgets(sampler, labels)
+    classes, budgets = _expected_budgets(sampler, labels, issues)
     for label, budget in zip(classes, budgets):
         of_class = labels == label
         kept_flagged = issues[positions][of_class[positions]].sum()

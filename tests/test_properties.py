@@ -317,14 +317,16 @@ def _unsupported(problems, sampler):
 # expected results, computed independently of the package
 
 
-def expected_budgets(counts, keep_ratio, min_per_class):
+def expected_budgets(counts, keep_ratio, min_per_class, trusted=None):
     """The budget rule, in integer arithmetic.
 
     ``round(keep_ratio * n)`` rows (at least one per class); proportional
     shares rounded by largest remainders (ties to the lower class index); a
     floor of ``min(n_c, max(1, min(min_per_class, n_keep // n_classes)))``
     per class, the rows it costs taken from the class with the most rows above
-    its floor (all it can give, then the next).
+    its floor (all it can give, then the next). With a label filter's
+    `trusted` (unflagged) rows per class, the floor of a class with more rows
+    than it is at most its trusted rows, and at least one.
     """
     counts = [int(c) for c in counts]
     n_rows, n_classes = sum(counts), len(counts)
@@ -336,6 +338,10 @@ def expected_budgets(counts, keep_ratio, min_per_class):
         budgets[c] += 1
     floor = max(1, min(min_per_class, n_keep // n_classes))
     floors = [min(c, floor) for c in counts]
+    if trusted is not None:
+        floors = [
+            f if c <= floor else min(f, max(t, 1)) for c, f, t in zip(counts, floors, trusted)
+        ]
     budgets = [max(b, f) for b, f in zip(budgets, floors)]
     excess = sum(budgets) - n_keep
     while excess > 0:
@@ -454,7 +460,11 @@ def _assert_correct_subset(sampler, case, X_res, y_res):
     np.testing.assert_array_equal(np.asarray(sampler.classes_), classes)
     counts = np.bincount(class_of_row)
     assert sorted(counts) == sorted(case["counts"])
-    budgets = expected_budgets(counts, case["keep_ratio"], sampler.min_samples_per_class)
+    issues = getattr(sampler, "label_issues_", None)
+    trusted = None if issues is None else np.bincount(class_of_row[~issues], minlength=len(counts))
+    budgets = expected_budgets(
+        counts, case["keep_ratio"], sampler.min_samples_per_class, trusted
+    )
     np.testing.assert_array_equal(sampler.class_budgets_, budgets)
     # every class is kept, with exactly its budget
     kept = np.bincount(class_of_row[indices], minlength=len(classes))

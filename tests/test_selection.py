@@ -58,6 +58,26 @@ def test_class_budgets_floor_is_paid_by_the_largest_class():
     np.testing.assert_array_equal(budgets[3:5], proportional[3:5])
 
 
+def test_class_budgets_floor_of_a_larger_class_is_raised_only_to_its_trusted_rows():
+    # shuttle at 1% kept with 20% symmetric flips: rare classes flooded with flipped rows
+    counts = np.array([29484, 1600, 1595, 7023, 3602, 1511, 40])
+    trusted = np.array([29122, 10, 30, 5747, 2110, 0, 3])
+    labels = class_budgets(counts, 464, min_per_class=50)
+    budgets = class_budgets(counts, 464, min_per_class=50, trusted_counts=trusted)
+    proportional = class_budgets(counts, 464)
+    assert labels[[1, 2, 5]].tolist() == [50, 50, 50] and labels[6] == 40
+    # raised to its 30 trusted rows; with trusted rows below their proportional share, the
+    # others keep that; with enough, the floor; a class of 40 rows, under it, is kept whole
+    assert budgets[2] == 30 and budgets[4] == 50 and budgets[6] == 40
+    np.testing.assert_array_equal(budgets[[1, 3, 5]], proportional[[1, 3, 5]])
+    # what the floor no longer takes goes back to the largest class
+    assert budgets.sum() == 464 and budgets[0] > labels[0]
+    trusting_all = class_budgets(counts, 464, min_per_class=50, trusted_counts=counts)
+    np.testing.assert_array_equal(trusting_all, labels)
+    with pytest.raises(ValueError, match="one count per class"):
+        class_budgets(counts, 464, min_per_class=50, trusted_counts=trusted[:3])
+
+
 def test_n_to_keep_rounds_and_keeps_one_per_class():
     assert n_to_keep(1000, 3, 0.3) == 300
     assert n_to_keep(10, 5, 0.1) == 5

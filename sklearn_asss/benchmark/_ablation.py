@@ -54,7 +54,7 @@ ISSUE_PROBABILITIES = ("final", "crossfit")
 #: ``flagged_by`` values: how the flagged rows a class needs are chosen
 FLAGGED_BY = ("score", "confidence", "confidence_sample")
 #: ``budgets_from`` values: which class counts the class budgets are shares of
-BUDGETS_FROM = ("labels", "estimated", "estimated_confident")
+BUDGETS_FROM = ("package", "labels", "estimated", "estimated_confident")
 #: ``retrieval`` values: how a class's budget is taken from its rows (after the label filter)
 RETRIEVALS = (
     "package", "medoids", "credible_medoids", "confident_medoids", "top_score_per_cluster",
@@ -116,15 +116,18 @@ default="confidence_sample"
         as the package does (``"confidence_sample"``), or the highest of
         those first (``"confidence"``), or drawn by the retrieval's score,
         as the package did before (``"score"``).
-    budgets_from : {"labels", "estimated", "estimated_confident"}, \
-default="labels"
-        With a ``label_filter``: the counts the class budgets are shares of,
-        the rows labelled with each class (the package's) or each class's
-        estimated true count, its unflagged rows plus the flagged rows the
-        task network gives it as most probable class (``"estimated"``): a
+    budgets_from : {"package", "labels", "estimated", "estimated_confident"}, \
+default="package"
+        With a ``label_filter``: the class budgets. The package's are shares
+        of the rows labelled with each class, the floor
+        ``min_samples_per_class`` of a class with more rows than it filled
+        only from its unflagged rows (``"package"``); ``"labels"`` fills the
+        floor from any rows, as the package did before. ``"estimated"``: shares
+        of each class's estimated true count, its unflagged rows plus the
+        flagged rows the task network gives it as most probable class: a
         class flooded with flipped rows keeps fewer of them, and the rows go
-        to the classes they were flipped from. Either way a class keeps at
-        least ``min(min_samples_per_class, its labelled rows)`` rows.
+        to the classes they were flipped from; a class keeps at least
+        ``min(min_samples_per_class, its labelled rows)`` rows.
         ``"estimated_confident"`` moves a flagged row to its most probable
         class only when the task network's probability of that class reaches
         the class's confident threshold (its mean over the rows labelled with
@@ -167,7 +170,7 @@ default="labels"
         crossfit_epochs=None,
         crossfit_lr=None,
         flagged_by="confidence_sample",
-        budgets_from="labels",
+        budgets_from="package",
         retrieval="package",
         medoid_max_rows=None,
         **params,
@@ -189,8 +192,8 @@ default="labels"
     def _retrieve(
         self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None, clusters=None
     ):
-        if self.budgets_from != "labels" and drawn_last is not None:
-            budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
+        if self.budgets_from != "package" and drawn_last is not None:
+            budgets = self._ablation_budgets(y_encoded, drawn_last, budgets.sum())
         if self.retrieval != "package":
             return self._retrieve_by_rule(
                 X_std.numpy(), scores, y_encoded, budgets, random_state, drawn_last
@@ -256,10 +259,15 @@ default="labels"
 
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
-    def _estimated_budgets(self, y_encoded, issues, n_keep):
-        """Class budgets as shares of the classes' estimated true counts (``budgets_from``)."""
+    def _ablation_budgets(self, y_encoded, issues, n_keep):
+        """Class budgets as shares of the labelled rows, their floors filled from any rows
+        (``budgets_from="labels"``), or of the classes' estimated true counts."""
         n_classes = len(self.classes_)
         labelled = np.bincount(y_encoded, minlength=n_classes)
+        if self.budgets_from == "labels":
+            return self._set_class_budgets(
+                class_budgets(labelled, n_keep, self.min_samples_per_class)
+            )
         moved = issues & (self.predicted_ != y_encoded)
         estimated = np.bincount(y_encoded[~moved], minlength=n_classes) + np.bincount(
             self.predicted_[moved], minlength=n_classes
@@ -271,7 +279,7 @@ default="labels"
 
     def _flag_label_issues(self, probabilities, y_encoded, flags=None):
         super()._flag_label_issues(probabilities, y_encoded, flags)
-        if self.budgets_from != "labels":
+        if self.budgets_from.startswith("estimated"):
             self.predicted_ = self._true_class_guesses(probabilities, y_encoded)
 
     def _true_class_guesses(self, probabilities, y_encoded):
