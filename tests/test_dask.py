@@ -145,6 +145,32 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
     assert issues.mean() > 0.05
 
 
+def test_label_filter_fills_a_flooded_class_floor_from_its_unflagged_rows(client, table):
+    labels = table["label"].to_numpy().copy()
+    flooded = (labels == "a") & (np.random.RandomState(2).uniform(size=len(labels)) < 0.3)
+    labels[flooded] = "rare"  # about 300 rows of "a" labelled as the rare class
+    noisy = table.assign(label=labels)
+    sampler = ASSSSampler(
+        keep_ratio=0.5, min_samples_per_class=300, max_epochs=2, warmup_epochs=1,
+        task_lr=1e-2, random_state=0,
+    ).fit(noisy[FEATURES], labels)  # fmt: skip
+    _, issues, _ = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
+    rare = labels == "rare"
+    assert rare.sum() > 300 > np.sum(rare & ~issues)
+    X, y = _dask_frame(noisy, npartitions=5)
+    positions = _check_exact(
+        sampler, noisy, *resample_dask(sampler, X, y, prefit=True, random_state=1), issues=issues
+    )
+    # its floor of 300 counts only its unflagged rows: it keeps its proportional share
+    classes, filling_from_any_rows = _expected_budgets(sampler, labels)
+    assert filling_from_any_rows[list(classes).index("rare")] == 300
+    assert np.sum(rare[positions]) < 300
+    _, _, expected = resample_in_memory(
+        sampler, noisy[FEATURES], noisy["label"], prefit=True, random_state=1
+    )
+    np.testing.assert_array_equal(positions, expected)
+
+
 def test_label_filter_needs_a_sampler_fitted_with_it(client, table, fitted_asss):
     sampler = copy.deepcopy(fitted_asss).set_params(label_filter="confident_learning")
     X, y = _dask_frame(table, npartitions=3)
