@@ -8,7 +8,6 @@ import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
-from sklearn_asss.benchmark._ablation import ScoreAblationASSS
 from sklearn_asss._asss import _filter_schedule, _stratified_halves
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
@@ -19,6 +18,7 @@ from sklearn_asss._confident_learning import (
     noise_rate_cutoffs,
     noise_rate_issues,
 )
+from sklearn_asss.benchmark._ablation import ScoreAblationASSS
 
 QUICK = dict(warmup_epochs=1, hidden_layer_sizes=(16,), selector_hidden_layer_sizes=(8, 8))
 
