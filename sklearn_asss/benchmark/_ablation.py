@@ -192,8 +192,8 @@ default="package"
     def _retrieve(
         self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None, clusters=None
     ):
-        if self.budgets_from != "package" and drawn_last is not None:
-            budgets = self._ablation_budgets(y_encoded, drawn_last, budgets.sum())
+        if self.budgets_from.startswith("estimated") and drawn_last is not None:
+            budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
         if self.retrieval != "package":
             return self._retrieve_by_rule(
                 X_std.numpy(), scores, y_encoded, budgets, random_state, drawn_last
@@ -259,15 +259,16 @@ default="package"
 
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
-    def _ablation_budgets(self, y_encoded, issues, n_keep):
-        """Class budgets as shares of the labelled rows, their floors filled from any rows
-        (``budgets_from="labels"``), or of the classes' estimated true counts."""
+    def _budgets_trusting_filter(self, y_encoded, budgets, issues):
+        # "labels": the budgets as the base rule made them, floors filled from any rows
+        if self.budgets_from == "labels":
+            return budgets
+        return super()._budgets_trusting_filter(y_encoded, budgets, issues)
+
+    def _estimated_budgets(self, y_encoded, issues, n_keep):
+        """Class budgets as shares of the classes' estimated true counts (``budgets_from``)."""
         n_classes = len(self.classes_)
         labelled = np.bincount(y_encoded, minlength=n_classes)
-        if self.budgets_from == "labels":
-            return self._set_class_budgets(
-                class_budgets(labelled, n_keep, self.min_samples_per_class)
-            )
         moved = issues & (self.predicted_ != y_encoded)
         estimated = np.bincount(y_encoded[~moved], minlength=n_classes) + np.bincount(
             self.predicted_[moved], minlength=n_classes
