@@ -35,6 +35,7 @@ from .nn._train import fit_task_classifier
 from .nn._utils import (
     DEVICE_CONSTRAINT,
     INFERENCE_BATCH_SIZE,
+    can_fork_worker,
     check_device,
     eval_no_grad,
     inference_batches,
@@ -409,10 +410,11 @@ default="features+label+loss"
         pickled loads and scores on a CPU-only machine (see the user guide's
         Troubleshooting page). With two or more torch threads
         (``torch.get_num_threads()``) the default label filter's networks and
-        the retrieval's clusters are made in a second thread while the game
-        plays on a table of 20,000 rows or more, each on half of the threads:
-        on two threads the subset is the one a single thread gives, in about
-        0.8 of the time.
+        the retrieval's clusters are made while the game plays: on a CPU under
+        Linux in a forked worker process on one thread, elsewhere in a second
+        thread on half of the threads beside a game of 20,000 rows or more. On
+        two threads the subset is the one a single thread gives, in about 0.6
+        of the time.
 
     verbose : int, default=0
         1 prints the size of the game sample and its number of epochs,
@@ -420,7 +422,7 @@ default="features+label+loss"
         the estimated seconds left in the game), the time of the label
         filter's networks (and, when they trained beside the game, how long
         the game then waited for them and the clusters: the longer of the two
-        threads bounds the fit), and the time of the pass that scores every row.
+        bounds the fit), and the time of the pass that scores every row.
 
     {random_state}
 
@@ -618,13 +620,15 @@ default="features+label+loss"
             beside_game, X_std, y_encoded, budgets, pairs, seed, n_game_rows,
             schedule["batch_size"], random_state,
         )  # fmt: skip
-        with run_beside(steps, beside=beside) as steps_beside:
+        made = beside_game if self._beside_in_worker() else None
+        with run_beside(steps, beside=beside, made=made) as steps_beside:
             self._play(X_game, y_game, X.shape[1], len(budgets), seed, schedule)
         steps_beside.finish()
-        if steps_beside.in_thread and beside_game.message:
+        if steps_beside.ran_beside and beside_game.message:
+            where = {"process": "a worker process", "thread": "a second thread"}
             beside_game.message += (
-                f" (beside the game, which then waited {steps_beside.waited_s:.1f}s for the"
-                " work beside it)"
+                f" (beside the game in {where[steps_beside.ran_beside]}, which then waited "
+                f"{steps_beside.waited_s:.1f}s for the work beside it)"
             )
         self.selection_scores_ = self._score_every_row(X_std, y_encoded, pairs, beside_game)
         scores = self._retrieval_scores(
@@ -653,6 +657,11 @@ default="features+label+loss"
     # draws from other rows or budgets turns it off)
     _clusters_beside_game = True
 
+    def _beside_in_worker(self):
+        """Whether the work beside the game may run in a worker process: on a CPU device (the
+        networks beside the game would otherwise need the GPU), where one can be forked."""
+        return torch.device(self.device).type == "cpu" and can_fork_worker()
+
     def _steps_beside_game(
         self, made, X_std, y_encoded, budgets, pairs, seed, n_game_rows, game_batch_size,
         random_state,
@@ -664,23 +673,26 @@ default="features+label+loss"
         their class probabilities of every row and flags, and the clusters of
         the rows the retrieval draws first (``trusted_clusters``, their seeds
         drawn from a copy of `random_state` as the retrieval's would be). On
-        two threads they run beside a large game (``_is_large_game``), each on
-        one: ``fit_resample`` then takes 0.85 of its time on shuttle, 0.75 on
-        connect-4 (medians of six runs; the user guide's parameters page). Not
-        beside a smaller game (on the six panel tables, fits of 0.3-0.5 s,
-        1.1-1.2 times as long), nor the networks of a user's ``task_module``,
+        two threads they run beside the game, each on one, in a worker process
+        where one may be forked (:meth:`_beside_in_worker`): ``fit_resample``
+        then takes about 0.6 of its one-thread time on shuttle and connect-4,
+        and 0.75-0.93 of its time on the six panel tables (spambase 1.04). In
+        a second thread, elsewhere, only beside a large game
+        (``_is_large_game``): 0.85 of the time on shuttle, 0.75 on connect-4,
+        but on the panel tables 1.1-1.2 times as long (the user guide's
+        parameters page). Not beside the networks of a user's ``task_module``,
         which may draw from torch's global generator (the game seeds it), nor
         beside a game bounded by ``max_game_samples``: the scoring and the
-        clustering of the larger table would run on half the threads long
-        after it (on kddcup no faster). With the game's own filter, no steps:
+        clustering of the larger table would run long after it (on kddcup no
+        faster, in a thread or a worker process). With the game's own filter, no steps:
         the flags and the clusters wait for the game.
         """
         if self._filters_by_game():
             return [], False
         beside = (
             self.task_module is None
-            and _is_large_game(n_game_rows)
             and len(self.game_indices_) == len(X_std)
+            and (self._beside_in_worker() or _is_large_game(n_game_rows))
         )
         steps = []
         if self.label_filter is not None:

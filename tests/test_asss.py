@@ -77,14 +77,19 @@ def _fitted_with_threads(n_threads, X, y, **params):
     return sampler
 
 
+@pytest.mark.parametrize("worker", [False, True])
 @pytest.mark.parametrize(
     "params", [{}, {"label_filter": None}, {"selection": "sample"}]
 )
 def test_the_work_beside_the_game_gives_what_one_thread_gives(
-    data, torch_threads, large_game, params
+    data, torch_threads, large_game, monkeypatch, params, worker
 ):
     # with two threads the label filter and the clusters are made beside a large game, each
-    # on one thread: the subset is the one a single thread, doing one after the other, keeps
+    # on one thread, in a worker process or a second thread: the subset is the one a single
+    # thread, doing one after the other, keeps
+    if worker and not _asss.can_fork_worker():
+        pytest.skip("forks a worker only on Linux")
+    monkeypatch.setattr(_asss, "can_fork_worker", lambda: worker)
     X, y = data
     y = y.copy()
     y[::5] = (y[::5] + 1) % 3  # flipped labels, for the filter to flag
@@ -97,6 +102,18 @@ def test_the_work_beside_the_game_gives_what_one_thread_gives(
         for net_alone, net_beside in zip(alone.filter_nets_, beside.filter_nets_):
             for a, b in zip(net_alone.module_.parameters(), net_beside.module_.parameters()):
                 torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+@pytest.mark.skipif(not _asss.can_fork_worker(), reason="forks a worker only on Linux")
+def test_a_small_game_has_its_work_made_beside_it_in_a_worker_with_the_same_subset(
+    data, torch_threads
+):
+    # a second thread would slow a small game down; a worker process does not share its lock
+    X, y = data
+    alone = _fitted_with_threads(1, X, y)
+    beside = _fitted_with_threads(2, X, y)
+    np.testing.assert_array_equal(alone.sample_indices_, beside.sample_indices_)
+    np.testing.assert_array_equal(alone.label_issues_, beside.label_issues_)
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
@@ -440,22 +457,28 @@ def test_verbose_prints_the_epoch_table(data, capsys):
 
 
 @pytest.mark.parametrize(
-    "n_threads, large, beside", [(1, True, False), (2, True, True), (2, False, False)]
-)
-def test_verbose_says_whether_the_filter_trained_beside_the_game(
-    data, capsys, torch_threads, monkeypatch, n_threads, large, beside
+    "n_threads, large, worker, beside",
+    [(1, True, True, None), (2, True, False, "a second thread"),
+     (2, True, True, "a worker process"), (2, False, False, None),
+     (2, False, True, "a worker process")],
+)  # fmt: skip
+def test_verbose_says_whether_and_where_the_filter_trained_beside_the_game(
+    data, capsys, torch_threads, monkeypatch, n_threads, large, worker, beside
 ):
-    # only beside a large game: on a small one the second thread costs more than it saves
+    # in a second thread only beside a large game: on a small one it costs more than it saves
+    if worker and not _asss.can_fork_worker():
+        pytest.skip("forks a worker only on Linux")
     X, y = data
     torch_threads(n_threads)
+    monkeypatch.setattr(_asss, "can_fork_worker", lambda: worker)
     if large:
         monkeypatch.setattr(_asss, "_OUTPUT_LAYER_MIN_ROWS", 1)
     ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)
     filter_line = [line for line in capsys.readouterr().out.splitlines() if "label filter" in line]
     assert len(filter_line) == 1
-    waited = re.search(r"\(beside the game, which then waited \d+\.\ds for the work beside it\)$",
-                       filter_line[0])  # fmt: skip
-    assert (waited is not None) == beside
+    waited = re.search(r"\(beside the game in (.*), which then waited \d+\.\ds for the work "
+                       r"beside it\)$", filter_line[0])  # fmt: skip
+    assert (waited and waited.group(1)) == beside
 
 
 def test_device_parameter_is_used(data):

@@ -6,6 +6,7 @@ CPU-only machine. The messages quoted here are the ones the Troubleshooting
 page of the user guide lists.
 """
 
+import os
 import pickle
 import threading
 
@@ -272,32 +273,50 @@ def test_a_sampler_fitted_on_a_gpu_scores_on_a_cpu_only_machine(small, monkeypat
 
 
 # ---------------------------------------------------------------- the work beside the game
-def _no_thread_left_beside():
-    return not any(thread.name == "sklearn-asss-beside" for thread in threading.enumerate())
+def _child_processes():
+    """This process's children (Linux; elsewhere none are made beside the game)."""
+    tasks = "/proc/self/task"
+    if not os.path.isdir(tasks):
+        return set()
+    return {
+        pid for task in os.listdir(tasks)
+        for pid in open(os.path.join(tasks, task, "children")).read().split()
+    }  # fmt: skip
 
 
-def test_an_interrupted_game_stops_the_work_beside_it(small, two_threads, large_game):
+@pytest.fixture
+def nothing_left_beside():
+    """Asserts that a test leaves no thread nor worker process of the work beside the game."""
+    children = _child_processes()
+    yield
+    assert not any(thread.name == "sklearn-asss-beside" for thread in threading.enumerate())
+    assert _child_processes() <= children
+
+
+def test_an_interrupted_game_stops_the_work_beside_it(
+    small, two_threads, large_game, nothing_left_beside
+):
     X, y = small
     sampler = ASSSSampler(callbacks=[InterruptAtEpoch(2)], random_state=0, **QUICK)
     with pytest.raises(KeyboardInterrupt):
         sampler.fit(X, y)
     _assert_unfitted(sampler)
-    assert _no_thread_left_beside()
     assert torch.get_num_threads() == 2
 
 
-def test_a_diverging_game_raises_while_the_filter_trains_beside_it(small, two_threads, large_game):
+def test_a_diverging_game_raises_while_the_filter_trains_beside_it(
+    small, two_threads, large_game, nothing_left_beside
+):
     X, y = small
     sampler = ASSSSampler(task_lr=1e12, random_state=0, **QUICK)
     with pytest.raises(TrainingDivergedError):
         sampler.fit(X, y)
     _assert_unfitted(sampler)
-    assert _no_thread_left_beside()
     assert torch.get_num_threads() == 2
 
 
 def test_a_failure_beside_the_game_reaches_the_caller(
-    small, two_threads, large_game, monkeypatch
+    small, two_threads, large_game, monkeypatch, nothing_left_beside
 ):
     X, y = small
 
@@ -309,5 +328,4 @@ def test_a_failure_beside_the_game_reaches_the_caller(
     with pytest.raises(TrainingDivergedError, match=r"network\(s\) \[1\]"):
         sampler.fit(X, y)
     _assert_unfitted(sampler)
-    assert _no_thread_left_beside()
     assert torch.get_num_threads() == 2

@@ -1,5 +1,7 @@
+import os
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ import torch
 
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn._scores import error_l2_norm
+from sklearn_asss.nn import _utils
 from sklearn_asss.nn._utils import WorkStopped, eval_no_grad, inference_batches, run_beside
 
 
@@ -62,7 +65,7 @@ def test_run_beside_runs_the_steps_in_order_in_another_thread_with_half_the_thre
     with run_beside([step, step]) as runner:
         in_block = torch.get_num_threads()
     runner.finish()
-    assert runner.in_thread
+    assert runner.ran_beside == "thread"
     assert seen == [("sklearn-asss-beside", 1)] * 2
     assert in_block == 1
     assert torch.get_num_threads() == 2
@@ -83,7 +86,7 @@ def test_run_beside_with_one_thread_runs_the_steps_at_finish(torch_threads):
         assert calls == []
     runner.finish()
     assert calls == [threading.current_thread().name]
-    assert not runner.in_thread
+    assert runner.ran_beside is None
 
 
 def test_run_beside_not_beside_runs_the_steps_at_finish_in_the_caller(two_threads):
@@ -157,3 +160,119 @@ def test_an_interrupt_while_waiting_for_the_steps_stops_them_and_restores_the_th
         join(thread, 5)  # the step saw the stop and ends
         assert not thread.is_alive()
 
+
+
+# ---------------------------------------------------------------- run_beside in a process
+needs_fork = pytest.mark.skipif(not _utils.can_fork_worker(), reason="forks a worker only on Linux")
+
+
+def _reaped(runner):
+    """Whether the worker process of `runner` has ended and been waited for."""
+    try:
+        os.waitpid(runner.worker_pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def _record_where(made):
+    def step(stop):
+        made.pid, made.threads = os.getpid(), torch.get_num_threads()
+        made.looked = stop.is_set()
+
+    return step
+
+
+@needs_fork
+def test_run_beside_with_made_runs_the_steps_in_a_worker_process_and_brings_back_made(
+    two_threads,
+):
+    made = types.SimpleNamespace()
+    with run_beside([_record_where(made), lambda stop: setattr(made, "second", True)],
+                    made=made) as runner:  # fmt: skip
+        in_block = torch.get_num_threads()
+        assert not hasattr(made, "pid")  # filled in the worker, not here
+    runner.finish()
+    assert runner.ran_beside == "process"
+    assert made.pid != os.getpid() and made.threads == 1 and made.second
+    assert made.looked is False
+    assert in_block == 1 and torch.get_num_threads() == 2
+    assert _reaped(runner)
+
+
+@needs_fork
+def test_a_steps_error_in_the_worker_is_raised_in_the_caller(two_threads):
+    made = types.SimpleNamespace(later=False)
+
+    def failing(stop):
+        raise ValueError("the step failed")
+
+    with run_beside([failing, lambda stop: setattr(made, "later", True)], made=made) as runner:
+        pass
+    with pytest.raises(ValueError, match="the step failed"):
+        runner.finish()
+    assert made.later is False
+    assert _reaped(runner)
+
+
+@needs_fork
+def test_an_unpicklable_error_in_the_worker_reaches_the_caller_described(two_threads):
+    class Local(Exception):  # defined in a function: pickle cannot find it
+        pass
+
+    def failing(stop):
+        raise Local("cannot travel")
+
+    with run_beside([failing], made=types.SimpleNamespace()) as runner:
+        pass
+    with pytest.raises(RuntimeError, match="cannot travel"):
+        runner.finish()
+
+
+@needs_fork
+def test_a_failing_block_ends_the_worker(two_threads):
+    with pytest.raises(KeyboardInterrupt):
+        with run_beside([lambda stop: time.sleep(60)], made=types.SimpleNamespace()) as runner:
+            raise KeyboardInterrupt
+    assert _reaped(runner)
+    assert torch.get_num_threads() == 2
+
+
+@needs_fork
+def test_a_worker_that_ends_without_its_result_leaves_the_steps_to_the_caller(two_threads):
+    caller = os.getpid()
+    made = types.SimpleNamespace()
+
+    def step(stop):
+        if os.getpid() != caller:
+            os._exit(3)  # the worker dies, as if killed
+        made.where = "caller"
+
+    with pytest.warns(RuntimeWarning, match="ended without its result"):
+        with run_beside([step], made=made) as runner:
+            pass
+    assert not hasattr(made, "where")
+    runner.finish()
+    assert made.where == "caller" and runner.ran_beside is None
+    assert _reaped(runner)
+
+
+@needs_fork
+def test_a_stalled_worker_is_ended_and_the_caller_runs_the_steps(two_threads, monkeypatch):
+    monkeypatch.setattr(_utils, "_WORKER_STALL_S", 0.5)
+    caller = os.getpid()
+    made = types.SimpleNamespace()
+
+    def step(stop):
+        if os.getpid() != caller:
+            time.sleep(600)  # hung, looking at nothing
+        made.where = "caller"
+
+    start = time.perf_counter()
+    with pytest.warns(RuntimeWarning, match="ended without its result"):
+        with run_beside([step], made=made) as runner:
+            pass
+    runner.finish()
+    assert made.where == "caller"
+    assert time.perf_counter() - start < 30
+    assert _reaped(runner)
