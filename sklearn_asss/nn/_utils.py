@@ -3,7 +3,6 @@
 import contextlib
 import functools
 import inspect
-import mmap
 import os
 import pickle
 import select
@@ -242,9 +241,9 @@ class _StepRunner:
             self.done = True
 
 
-# a worker process whose steps show no progress (a `stop` looked at) for this long is
-# stopped, and the steps run in the caller after the block
-_WORKER_STALL_S = 120.0
+# a worker process that uses no CPU for this long (deadlocked: a forked runtime's lock) is
+# ended, and the steps run in the caller after the block
+_WORKER_STALL_S = 60.0
 
 
 def can_fork_worker():
@@ -260,7 +259,6 @@ def can_fork_worker():
 @contextlib.contextmanager
 def _beside_in_process(runner, made, n_threads):
     """The process form of :func:`run_beside`: fork a worker, run the block, collect."""
-    progress = np.frombuffer(mmap.mmap(-1, 8), dtype=np.int64)  # shared with the worker
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         # Python 3.12+ warns on a fork of a process with threads (torch's): their locks may
@@ -269,7 +267,7 @@ def _beside_in_process(runner, made, n_threads):
         pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _run_as_worker(runner.steps, made, write_end, progress)  # never returns
+        _run_as_worker(runner.steps, made, write_end)  # never returns
     os.close(write_end)
     runner.ran_beside, runner.worker_pid = "process", pid
     torch.set_num_threads(n_threads - 1)
@@ -282,7 +280,7 @@ def _beside_in_process(runner, made, n_threads):
         torch.set_num_threads(n_threads)
     start = time.perf_counter()
     try:
-        result = _worker_result(pid, read_end, progress)
+        result = _worker_result(pid, read_end)
     except BaseException:
         _end_worker(pid, read_end)
         raise
@@ -302,23 +300,7 @@ def _beside_in_process(runner, made, n_threads):
         runner.done = True
 
 
-class _WorkerProgress:
-    """A worker process's `stop`: never set (the parent ends the worker instead); each look
-    counts as progress for the parent's watch for a stalled worker."""
-
-    def __init__(self, counter):
-        self.counter = counter
-
-    def is_set(self):
-        self.counter[0] += 1
-        return False
-
-    def wait(self, timeout=None):
-        time.sleep(timeout or 0)
-        return self.is_set()
-
-
-def _run_as_worker(steps, made, write_end, progress):
+def _run_as_worker(steps, made, write_end):
     """The forked worker: run `steps` on one thread, send back `made`'s attributes or the
     error, and exit without returning to the caller's code."""
     status = 1
@@ -326,11 +308,10 @@ def _run_as_worker(steps, made, write_end, progress):
         with contextlib.suppress(ValueError):  # the parent ends it on an interrupt
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         torch.set_num_threads(1)  # a forked OpenMP runtime may hang on more than one thread
-        stop = _WorkerProgress(progress)
+        stop = threading.Event()  # never set: the parent ends the worker instead
         try:
             with threadpool_limits(limits=1):
                 for step in steps:
-                    stop.is_set()
                     step(stop)
             result = ("done", dict(vars(made)))
         except BaseException as error:
@@ -346,10 +327,10 @@ def _run_as_worker(steps, made, write_end, progress):
         os._exit(status)
 
 
-def _worker_result(pid, read_end, progress):
+def _worker_result(pid, read_end):
     """What the worker `pid` sent through `read_end`, or None if it ended without a result
-    or stalled (no progress for ``_WORKER_STALL_S`` seconds; it is then ended)."""
-    chunks, seen, last_change = [], -1, time.monotonic()
+    or stalled (no CPU used for ``_WORKER_STALL_S`` seconds; it is then ended)."""
+    chunks, seen, last_change = [], None, time.monotonic()
     while True:
         ready, _, _ = select.select([read_end], [], [], 1.0)
         if ready:
@@ -358,8 +339,8 @@ def _worker_result(pid, read_end, progress):
                 break
             chunks.append(chunk)
             last_change = time.monotonic()
-        elif int(progress[0]) != seen:
-            seen, last_change = int(progress[0]), time.monotonic()
+        elif (ticks := _cpu_ticks(pid)) != seen:
+            seen, last_change = ticks, time.monotonic()
         elif time.monotonic() - last_change > _WORKER_STALL_S:
             _end_worker(pid, read_end)
             return None
@@ -369,6 +350,16 @@ def _worker_result(pid, read_end, progress):
     try:
         return pickle.loads(b"".join(chunks))
     except Exception:  # cut short: the worker died while writing
+        return None
+
+
+def _cpu_ticks(pid):
+    """The CPU time process `pid` has used (clock ticks, from ``/proc``; None if unknown)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime and stime, the 14th and 15th
+    except (OSError, IndexError, ValueError):
         return None
 
 

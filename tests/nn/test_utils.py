@@ -2,6 +2,7 @@ import os
 import threading
 import time
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -276,3 +277,23 @@ def test_a_stalled_worker_is_ended_and_the_caller_runs_the_steps(two_threads, mo
     assert made.where == "caller"
     assert time.perf_counter() - start < 30
     assert _reaped(runner)
+
+
+@needs_fork
+def test_a_busy_worker_is_not_taken_for_a_stalled_one(two_threads, monkeypatch):
+    # the watch looks at the worker's CPU time: long work without a pause is progress
+    monkeypatch.setattr(_utils, "_WORKER_STALL_S", 0.5)
+    made = types.SimpleNamespace()
+
+    def busy(stop):
+        end = time.perf_counter() + 3
+        while time.perf_counter() < end:
+            pass
+        made.pid = os.getpid()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with run_beside([busy], made=made) as runner:
+            pass
+    runner.finish()
+    assert made.pid != os.getpid() and runner.ran_beside == "process"
