@@ -293,38 +293,55 @@ def _beside_in_process(runner, made, n_threads):
             stacklevel=4,
         )
         runner.ran_beside = None
-    elif result[0] == "error":
-        runner.error, runner.done = result[1], True
+        return
+    (kind, value), raised = result
+    for category, message, file, line in raised:
+        warnings.warn_explicit(message, category, file, line)
+    if kind == "error":
+        runner.error = value
     else:
-        vars(made).update(result[1])
-        runner.done = True
+        vars(made).update(value)
+    runner.done = True
 
 
 def _run_as_worker(steps, made, write_end):
     """The forked worker: run `steps` on one thread, send back `made`'s attributes or the
-    error, and exit without returning to the caller's code."""
+    error, and the warnings raised (shown by the caller), and exit without returning to the
+    caller's code."""
     status = 1
     try:
         with contextlib.suppress(ValueError):  # the parent ends it on an interrupt
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         torch.set_num_threads(1)  # a forked OpenMP runtime may hang on more than one thread
         stop = threading.Event()  # never set: the parent ends the worker instead
+        caught = []
         try:
-            with threadpool_limits(limits=1):
+            with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1):
                 for step in steps:
                     step(stop)
             result = ("done", dict(vars(made)))
         except BaseException as error:
             result = ("error", error)
-        try:
-            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # an unpicklable error: its description goes instead
-            payload = pickle.dumps(("error", RuntimeError(repr(result[1]))))
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
+            pipe.write(_worker_payload(result, caught))
         status = 0
     finally:
         os._exit(status)
+
+
+def _worker_payload(result, caught):
+    """`result` and the warnings `caught`, pickled; an error or a warning that pickle cannot
+    carry goes as its description."""
+    raised = [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+    try:
+        return pickle.dumps((result, raised), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        kind, value = result
+        if kind == "error":
+            value = RuntimeError(repr(value))
+        raised = [(RuntimeWarning, f"{category.__name__}: {message}", file, line)
+                  for category, message, file, line in raised]  # fmt: skip
+        return pickle.dumps(((kind, value), raised), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _worker_result(pid, read_end):

@@ -297,3 +297,15 @@ def test_a_busy_worker_is_not_taken_for_a_stalled_one(two_threads, monkeypatch):
             pass
     runner.finish()
     assert made.pid != os.getpid() and runner.ran_beside == "process"
+
+
+@needs_fork
+def test_a_warning_in_the_worker_is_shown_in_the_caller(two_threads):
+    def warning(stop):
+        warnings.warn("from the worker", UserWarning)
+
+    with pytest.warns(UserWarning, match="from the worker"):
+        with run_beside([warning], made=types.SimpleNamespace()) as runner:
+            pass
+    runner.finish()
+    assert runner.ran_beside == "process"
