@@ -231,6 +231,27 @@ class _StepRunner:
             raise
         self.waited_s = time.perf_counter() - start
 
+    def take_worker_result(self, result, made):
+        """What a worker process sent (:func:`_worker_result`): its warnings shown, then its
+        error kept for :meth:`finish` or its `made` attributes set; None (no result) leaves
+        the steps to :meth:`finish`."""
+        if result is None:
+            warnings.warn(
+                "the worker process making the label filter and the clusters beside the game "
+                "ended without its result; they are made after the game instead.",
+                RuntimeWarning,
+            )
+            self.ran_beside = None
+            return
+        (kind, value), raised = result
+        for category, message, file, line in raised:
+            warnings.warn_explicit(message, category, file, line)
+        if kind == "error":
+            self.error = value
+        else:
+            vars(made).update(value)
+        self.done = True
+
     def finish(self):
         """Raise the error of a step run beside, or run the steps if none ran."""
         if self.error is not None:
@@ -269,39 +290,21 @@ def _beside_in_process(runner, made, n_threads):
         os.close(read_end)
         _run_as_worker(runner.steps, made, write_end)  # never returns
     os.close(write_end)
+    pipe = os.fdopen(read_end, "rb", buffering=0)  # its close() may be called twice
     runner.ran_beside, runner.worker_pid = "process", pid
     torch.set_num_threads(n_threads - 1)
     try:
-        yield
-    except BaseException:
-        _end_worker(pid, read_end)
-        raise
-    finally:
-        torch.set_num_threads(n_threads)
-    start = time.perf_counter()
-    try:
-        result = _worker_result(pid, read_end)
-    except BaseException:
-        _end_worker(pid, read_end)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(n_threads)
+        start = time.perf_counter()
+        result = _worker_result(pid, pipe)
+    except BaseException:  # the block failed, or an interrupt while waiting for the worker
+        _end_worker(pid, pipe)
         raise
     runner.waited_s = time.perf_counter() - start
-    if result is None:
-        warnings.warn(
-            "the worker process making the label filter and the clusters beside the game "
-            "ended without its result; they are made after the game instead.",
-            RuntimeWarning,
-            stacklevel=4,
-        )
-        runner.ran_beside = None
-        return
-    (kind, value), raised = result
-    for category, message, file, line in raised:
-        warnings.warn_explicit(message, category, file, line)
-    if kind == "error":
-        runner.error = value
-    else:
-        vars(made).update(value)
-    runner.done = True
+    runner.take_worker_result(result, made)
 
 
 def _run_as_worker(steps, made, write_end):
@@ -344,14 +347,14 @@ def _worker_payload(result, caught):
         return pickle.dumps(((kind, value), raised), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _worker_result(pid, read_end):
-    """What the worker `pid` sent through `read_end`, or None if it ended without a result
-    or stalled (no CPU used for ``_WORKER_STALL_S`` seconds; it is then ended)."""
+def _worker_result(pid, pipe):
+    """What the worker `pid` sent through `pipe`, or None if it ended without a result or
+    stalled (no CPU used for ``_WORKER_STALL_S`` seconds; it is then ended)."""
     chunks, seen, last_change = [], None, time.monotonic()
     while True:
-        ready, _, _ = select.select([read_end], [], [], 1.0)
+        ready, _, _ = select.select([pipe], [], [], 1.0)
         if ready:
-            chunk = os.read(read_end, 1 << 20)
+            chunk = pipe.read(1 << 20)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -359,9 +362,9 @@ def _worker_result(pid, read_end):
         elif (ticks := _cpu_ticks(pid)) != seen:
             seen, last_change = ticks, time.monotonic()
         elif time.monotonic() - last_change > _WORKER_STALL_S:
-            _end_worker(pid, read_end)
+            _end_worker(pid, pipe)
             return None
-    os.close(read_end)
+    pipe.close()
     with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
         os.waitpid(pid, 0)
     try:
@@ -380,14 +383,13 @@ def _cpu_ticks(pid):
         return None
 
 
-def _end_worker(pid, read_end):
-    """Stop the worker `pid` and reap it; close `read_end` if still open."""
+def _end_worker(pid, pipe):
+    """Stop the worker `pid`, reap it and close `pipe`, its result's."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    with contextlib.suppress(OSError):
-        os.close(read_end)
+    pipe.close()
 
 
 @contextlib.contextmanager
