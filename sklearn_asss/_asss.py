@@ -413,8 +413,8 @@ default="features+label+loss"
         the retrieval's clusters are made while the game plays: on a CPU under
         Linux in a forked worker process on one thread, elsewhere in a second
         thread on half of the threads beside a game of 20,000 rows or more. On
-        two threads the subset is the one a single thread gives, in about 0.6
-        of the time.
+        two threads the subset is the one a single thread gives, in 0.56-0.63
+        of the time on shuttle and connect-4.
 
     verbose : int, default=0
         1 prints the size of the game sample and its number of epochs,
@@ -675,12 +675,13 @@ default="features+label+loss"
         drawn from a copy of `random_state` as the retrieval's would be). On
         two threads they run beside the game, each on one, in a worker process
         where one may be forked (:meth:`_beside_in_worker`): ``fit_resample``
-        then takes about 0.6 of its one-thread time on shuttle and connect-4,
-        and 0.75-0.93 of its time on the six panel tables (spambase 1.04). In
+        then takes 0.56-0.63 of its one-thread time on shuttle and connect-4
+        (0.82-0.86 of its time with a thread), and on the six panel tables
+        0.71-0.98 of its time on two threads without a worker. In
         a second thread, elsewhere, only beside a large game
-        (``_is_large_game``): 0.85 of the time on shuttle, 0.75 on connect-4,
-        but on the panel tables 1.1-1.2 times as long (the user guide's
-        parameters page). Not beside the networks of a user's ``task_module``,
+        (``_is_large_game``): 0.73 of the one-thread time on shuttle, 0.68 on
+        connect-4, but on the panel tables 1.1-1.2 times as long (the user
+        guide's parameters page). Not beside the networks of a user's ``task_module``,
         which may draw from torch's global generator (the game seeds it), nor
         beside a game bounded by ``max_game_samples``: the scoring and the
         clustering of the larger table would run long after it (on kddcup no

@@ -161,9 +161,10 @@ def run_beside(steps, beside=True, made=None):
     thread where that is safe (:func:`can_fork_worker`), and `made`'s attributes
     come back to it after the block. A thread shares the interpreter's lock
     with the block, whose many small operations then wait for it: on two
-    cores ASSSSampler's fits took 0.91 of the time on shuttle and 0.87 on
-    connect-4 with a worker process (medians of six, taking turns with a
-    thread). The runner's ``finish()``, called after the
+    cores ASSSSampler's fits took 0.86 of the time on shuttle and 0.82 on
+    connect-4 with a worker process instead of a thread
+    (``benchmarks/bench_beside_game.py``). The runner's ``finish()``, called
+    after the
     block, raises a step's error in the caller's thread, or runs the steps
     there if none ran (one thread, `beside` False, or a worker process that
     ended without its result). A step is called with a `stop` (a

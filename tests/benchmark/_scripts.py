@@ -1,6 +1,9 @@
 """The scripts of benchmarks/, imported as modules by their tests."""
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -12,3 +15,15 @@ def load_script(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_script(name, *args, data_home, **env):
+    """Run benchmarks/`name`.py with `args` on the data sets of `data_home` (and the
+    environment variables `env`) in a new process; its standard output."""
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / f"{name}.py"), *args],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "SKLEARN_ASSS_DATA": str(data_home), **env},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
