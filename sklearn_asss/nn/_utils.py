@@ -158,8 +158,8 @@ def run_beside(steps, beside=True, made=None):
     thread, the two sharing torch's threads, half each (the block's are
     restored after); with `made`, the object the steps fill in (their product
     its attributes), they run instead in a forked worker process on one
-    thread where that is safe (:func:`can_fork_worker`), and `made`'s attributes
-    come back to it after the block. A thread shares the interpreter's lock
+    thread where that is safe (:func:`can_fork_worker`) and the system allows
+    it, and `made`'s attributes come back to it after the block. A thread shares the interpreter's lock
     with the block, whose many small operations then wait for it: on two
     cores ASSSSampler's fits took 0.86 of the time on shuttle and 0.82 on
     connect-4 with a worker process instead of a thread
@@ -179,8 +179,9 @@ def run_beside(steps, beside=True, made=None):
     if not (steps and beside) or n_threads < 2:
         yield runner
         return
-    if made is not None and can_fork_worker():
-        with _beside_in_process(runner, made, n_threads):
+    worker = _fork_worker(runner.steps, made) if made is not None and can_fork_worker() else None
+    if worker is not None:
+        with _beside_in_process(runner, made, n_threads, *worker):
             yield runner
         return
     beside_threads = n_threads // 2
@@ -278,20 +279,31 @@ def can_fork_worker():
     )
 
 
-@contextlib.contextmanager
-def _beside_in_process(runner, made, n_threads):
-    """The process form of :func:`run_beside`: fork a worker, run the block, collect."""
+def _fork_worker(steps, made):
+    """A worker process running `steps` (:func:`_run_as_worker`): its pid and the pipe its
+    result comes through; None if the system refuses the fork (memory, process limits)."""
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on a fork of a process with threads (torch's): their locks may
-        # be held in the child. The worker runs one thread and only the steps.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on a fork of a process with threads (torch's): their locks
+            # may be held in the child. The worker runs one thread and only the steps.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
     if pid == 0:
         os.close(read_end)
-        _run_as_worker(runner.steps, made, write_end)  # never returns
+        _run_as_worker(steps, made, write_end)  # never returns
     os.close(write_end)
-    pipe = os.fdopen(read_end, "rb", buffering=0)  # its close() may be called twice
+    return pid, os.fdopen(read_end, "rb", buffering=0)  # its close() may be called twice
+
+
+@contextlib.contextmanager
+def _beside_in_process(runner, made, n_threads, pid, pipe):
+    """The process form of :func:`run_beside`: run the block beside worker `pid`, then
+    collect what it sends through `pipe`."""
     runner.ran_beside, runner.worker_pid = "process", pid
     torch.set_num_threads(n_threads - 1)
     try:

@@ -309,3 +309,17 @@ def test_a_warning_in_the_worker_is_shown_in_the_caller(two_threads):
             pass
     runner.finish()
     assert runner.ran_beside == "process"
+
+
+@needs_fork
+def test_a_refused_fork_leaves_the_steps_to_a_thread(two_threads, monkeypatch):
+    def refused():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", refused)
+    made = types.SimpleNamespace()
+    with run_beside([lambda stop: setattr(made, "where", threading.current_thread().name)],
+                    made=made) as runner:  # fmt: skip
+        pass
+    runner.finish()
+    assert runner.ran_beside == "thread" and made.where == "sklearn-asss-beside"
