@@ -159,20 +159,20 @@ def run_beside(steps, beside=True, made=None):
     restored after); with `made`, the object the steps fill in (their product
     its attributes), they run instead in a forked worker process on one
     thread where that is safe (:func:`can_fork_worker`) and the system allows
-    it, and `made`'s attributes come back to it after the block. A thread shares the interpreter's lock
-    with the block, whose many small operations then wait for it: on two
-    cores ASSSSampler's fits took 0.86 of the time on shuttle and 0.82 on
-    connect-4 with a worker process instead of a thread
-    (``benchmarks/bench_beside_game.py``). The runner's ``finish()``, called
-    after the
-    block, raises a step's error in the caller's thread, or runs the steps
-    there if none ran (one thread, `beside` False, or a worker process that
-    ended without its result). A step is called with a `stop` (a
-    :class:`threading.Event` in a thread), set if the block failed (the
-    thread is then waited for, a worker process stopped, before the error
-    goes on): it should check ``stop.is_set()`` between its long parts and
-    raise :class:`WorkStopped`. Steps must not draw from torch's global
-    random generator, which the block may be seeding.
+    it, and `made`'s attributes come back to it after the block. A thread
+    shares the interpreter's lock with the block, whose many small operations
+    then wait for it: on two cores ASSSSampler's fits took 0.86 of the time
+    on shuttle and 0.82 on connect-4 with a worker process instead of a
+    thread (``benchmarks/bench_beside_game.py``).
+
+    The runner's ``finish()``, called after the block, raises a step's error
+    in the caller's thread, or runs the steps there if none ran (one thread,
+    `beside` False, or a worker process that ended without its result). A
+    step is called with a `stop` (a :class:`threading.Event`), set if the
+    block failed (the thread is then waited for, a worker process ended,
+    before the error goes on): it should check ``stop.is_set()`` between its
+    long parts and raise :class:`WorkStopped`. Steps must not draw from
+    torch's global random generator, which the block may be seeding.
     """
     runner = _StepRunner(steps)
     n_threads = torch.get_num_threads()
