@@ -3,10 +3,11 @@
 Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_beside_game.py \
-        [--dataset shuttle|connect4|optdigits|...] [--keep-ratio 0.3] \
+        [--dataset shuttle|connect-4|optdigits|...] [--keep-ratio 0.3] \
         [--label-noise 0.2 --noise-kind symmetric] [--fits 6]
 
-Fits the default sampler on the whole data set (standardised; with
+Fits the default sampler on the whole of a data set of the benchmark's
+registry (:func:`sklearn_asss.benchmark.load_dataset`; standardised; with
 ``--label-noise``, that share of the labels flipped as the quality grid flips
 them) in three ways, taking turns in one process, ``--fits`` times each: on
 one torch thread (the label filter's networks and the clusters after the
@@ -27,17 +28,16 @@ import numpy as np
 import torch
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_asss import ASSSSampler, _asss, datasets
-from sklearn_asss.benchmark._datasets import flip_labels
+from sklearn_asss import ASSSSampler, _asss
+from sklearn_asss.benchmark import flip_labels, load_dataset
 from sklearn_asss.nn import _utils
 
-LOADERS = {"shuttle": "load_shuttle", "connect4": "load_connect4"}
 WAYS = {"one thread": (1, False), "two, no worker": (2, False), "two, worker": (2, True)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="connect4")
+    parser.add_argument("--dataset", default="connect-4")
     parser.add_argument("--keep-ratio", type=float, default=0.3)
     parser.add_argument("--label-noise", type=float, default=0.0)
     parser.add_argument("--noise-kind", default="symmetric", choices=["symmetric", "pair"])
@@ -80,12 +80,9 @@ def main():
 
 
 def _load(name):
-    if name in LOADERS:
-        X, y = getattr(datasets, LOADERS[name])(return_X_y=True)
-    else:
-        X, y = datasets.load_panel(name, return_X_y=True)
-    X = StandardScaler().fit_transform(np.asarray(X, dtype=np.float64)).astype(np.float32)
-    return X, np.unique(np.asarray(y), return_inverse=True)[1]
+    X, y = load_dataset(name)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    return X, np.unique(y, return_inverse=True)[1]
 
 
 def _digest(sampler):
