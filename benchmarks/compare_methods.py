@@ -4,7 +4,8 @@ Usage::
 
     python benchmarks/compare_methods.py doc/benchmarks/quality_grid/large_mlp/rows.csv \
         doc/benchmarks/quality_grid/large_mlp/variants.csv --new asss --old asss_0b7eb5f \
-        [--datasets shuttle connect-4] [--keep-ratios 0.03 0.3] [--noise-kinds none symmetric]
+        [--datasets shuttle connect-4] [--keep-ratios 0.03 0.3] [--noise-kinds none symmetric] \
+        [--by-fit]
 
 Reads the rows of every file given (e.g. a part's ``rows.csv`` and
 ``variants.csv``), pairs ``--new`` with ``--old`` by fold and draw in every
@@ -20,6 +21,12 @@ cell kept by the filters, and prints for accuracy and macro-F1 PRR:
   standard error from theirs, and the mean of all the differences in
   standard errors (its standard error is 1 over the square root of their
   number, when the methods are of the same quality).
+
+With ``--by-fit``, each fit counts once: the scores of a fold's draws are
+averaged first, and a cell's standard error is that of its fits. The grid's
+later draws of a fold redraw from the sampler fitted for its first
+(``reuse_fits``), so their differences share the fit's, and the standard
+error over fold-draws understates the uncertainty of a change in the fit.
 """
 
 import argparse
@@ -29,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from sklearn_asss.benchmark import paired_differences, read_rows
-from sklearn_asss.benchmark._report import CELL
+from sklearn_asss.benchmark._report import CELL, PAIRED
 
 SCORES = {"prr_accuracy": "accuracy", "prr_f1_macro": "macro F1"}
 
@@ -40,6 +47,13 @@ def cell_differences(rows, new, old):
     if paired.empty:  # no cell holds both
         return paired
     return paired[paired["method"] == new].reset_index(drop=True)
+
+
+def fit_means(rows):
+    """One row per fit: each (cell, repeat, fold, method)'s scores averaged over its draws."""
+    ok = rows[rows["status"] == "ok"]
+    means = ok.groupby(CELL + ["repeat", "fold", "method"], as_index=False)[PAIRED].mean()
+    return means.assign(draw=0, status="ok")
 
 
 def chance_summary(cells):
@@ -87,16 +101,20 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="*")
     parser.add_argument("--keep-ratios", type=float, nargs="*")
     parser.add_argument("--noise-kinds", nargs="*", help="none, symmetric, pair")
+    parser.add_argument("--by-fit", action="store_true", help="one pair per fit, not per draw")
     args = parser.parse_args(argv)
     rows = pd.concat([read_rows(path) for path in args.rows], ignore_index=True)
     for column, kept in (("dataset", args.datasets), ("keep_ratio", args.keep_ratios),
                          ("noise_kind", args.noise_kinds)):  # fmt: skip
         if kept:
             rows = rows[rows[column].isin(kept)]
+    if args.by_fit:
+        rows = fit_means(rows)
     cells = cell_differences(rows, args.new, args.old)
     if cells.empty:
         raise SystemExit(f"no cell holds paired rows of both {args.new} and {args.old}")
-    print(f"{args.new} minus {args.old}, points of PRR (paired SE)\n")
+    unit = "fit" if args.by_fit else "fold-draw"
+    print(f"{args.new} minus {args.old}, points of PRR (paired SE, one pair per {unit})\n")
     print(_with_scores(cells, CELL + ["n_pairs"]).to_markdown(index=False) + "\n")
     for score, s in chance_summary(cells).items():
         print(f"{SCORES[score]}: {s['worse']} of {len(cells)} cells worse by more than one SE "

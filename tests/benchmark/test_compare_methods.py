@@ -54,3 +54,17 @@ def test_the_command_filters_cells_and_refuses_methods_never_paired(tmp_path, ca
     assert "0.1 |" not in out.split("pooled")[0]
     with pytest.raises(SystemExit, match="no cell holds paired rows of both new and missing"):
         script.main([str(path), "--new", "new", "--old", "missing"])
+
+
+def test_by_fit_pairs_each_fit_once_with_its_draws_averaged(tmp_path, capsys):
+    script = load_script("compare_methods")
+    cells = script.cell_differences(script.fit_means(two_cells()), "new", "old")
+    diff = 100 * (np.array(NEW) - OLD)
+    per_fit = diff.reshape(2, 2).mean(axis=1)  # folds 0 and 1, two draws each
+    assert cells["n_pairs"].tolist() == [2, 2]
+    assert cells.at[0, "d_prr_accuracy"] == pytest.approx(diff.mean())
+    assert cells.at[0, "se_prr_accuracy"] == pytest.approx(per_fit.std(ddof=1) / np.sqrt(2))
+    path = tmp_path / "rows.csv"
+    two_cells().to_csv(path, index=False)
+    script.main([str(path), "--new", "new", "--old", "old", "--by-fit"])
+    assert "one pair per fit" in capsys.readouterr().out
