@@ -77,7 +77,7 @@ def main():
             f"{cpu:.1f}s CPU\n"
             for threads, (wall, cpu) in mlps.items()
         )
-        + f"  fit_resample: {asss[0]:.1f}s wall, {asss[1]:.1f}s CPU{each}\n"
+        + f"  fit_resample: {asss[0]:.2f}s wall, {asss[1]:.1f}s CPU{each}\n"
         f"  ratio to the faster MLP ({n_threads} thread(s)): {asss[0] / mlp[0]:.2f} wall, "
         f"{asss[1] / mlp[1]:.2f} CPU\n"
         f"  peak RSS {_peak_mib():.0f} MiB (after loading: {rss_loaded:.0f} MiB; largest "
