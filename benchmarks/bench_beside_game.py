@@ -26,10 +26,10 @@ import time
 
 import numpy as np
 import torch
-from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import ASSSSampler, _asss
-from sklearn_asss.benchmark import flip_labels, load_dataset
+from sklearn_asss.benchmark import flip_labels
+from sklearn_asss.benchmark._datasets import load_standardised
 from sklearn_asss.nn import _utils
 
 WAYS = {"one thread": (1, False), "two, no worker": (2, False), "two, worker": (2, True)}
@@ -44,7 +44,7 @@ def main():
     parser.add_argument("--fits", type=int, default=6)
     args = parser.parse_args()
 
-    X, y = _load(args.dataset)
+    X, y = load_standardised(args.dataset)
     if args.label_noise:
         y = flip_labels(y, y.max() + 1, args.label_noise, args.noise_kind,
                         np.random.RandomState(0))[0]  # fmt: skip
@@ -77,12 +77,6 @@ def main():
             f"{np.median(seconds) / worker:.2f}; {', '.join(f'{s:.2f}' for s in seconds)}) "
             f"same subset as one thread: {same}"
         )
-
-
-def _load(name):
-    X, y = load_dataset(name)
-    X = StandardScaler().fit_transform(X).astype(np.float32)
-    return X, np.unique(y, return_inverse=True)[1]
 
 
 def _digest(sampler):

@@ -22,10 +22,10 @@ import time
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import _asss
-from sklearn_asss.benchmark import flip_labels, load_dataset
+from sklearn_asss.benchmark import flip_labels
+from sklearn_asss.benchmark._datasets import load_standardised
 from sklearn_asss.nn import fit_task_classifier
 from sklearn_asss.nn._stacked import fit_task_classifiers, task_modules
 
@@ -41,9 +41,7 @@ def main():
     parser.add_argument("--game-batch-sizes", type=int, nargs="+", default=[256, 512])
     args = parser.parse_args()
     torch.set_num_threads(1)
-    X, y = load_dataset(args.dataset)
-    X = StandardScaler().fit_transform(X).astype(np.float32)
-    _, y = np.unique(y, return_inverse=True)
+    X, y = load_standardised(args.dataset)
     n_classes = int(y.max()) + 1
     for flip in range(args.flips):
         noisy, flipped = flip_labels(

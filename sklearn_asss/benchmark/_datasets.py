@@ -9,6 +9,7 @@ by the runner. Register your own arrays with :func:`register_dataset`.
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.preprocessing import StandardScaler
 
 from ..datasets import PANEL_DATASETS
 
@@ -120,6 +121,14 @@ def load_dataset(name, data_home=None):
         raise ValueError(f"Unknown data set {name!r}; choose among {sorted(DATASETS)}.")
     X, y = DATASETS[name].load(data_home)
     return np.asarray(X, dtype=np.float64), np.asarray(y)
+
+
+def load_standardised(name, data_home=None):
+    """The whole of data set `name` as the bench scripts fit on it: X standardised over all
+    its rows (float32), y as class codes 0 .. n_classes - 1."""
+    X, y = load_dataset(name, data_home)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    return X, np.unique(y, return_inverse=True)[1]
 
 
 def flip_labels(y_encoded, n_classes, rate, kind, random_state):
