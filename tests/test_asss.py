@@ -417,10 +417,11 @@ def test_auto_batch_size_and_learning_rates_step_on_larger_batches_in_a_large_ga
 
     assert schedule() == (256, 1e-3, 1e-4)
     monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
-    # the task network's rate grows with the square root of the batch, the selector's with it
-    assert schedule() == (512, pytest.approx(1e-3 * 2**0.5), pytest.approx(2e-4))
-    assert schedule(batch_size=1024) == (1024, pytest.approx(2e-3), pytest.approx(4e-4))
-    assert schedule(batch_size=64) == (64, 1e-3, 1e-4)  # not below those of 256 rows
+    # the short game's task network starts faster, and both rates grow with the batch
+    assert schedule() == (512, pytest.approx(3.5e-3), pytest.approx(2e-4))
+    expected = (1024, pytest.approx(3.5e-3 * 2**0.5), pytest.approx(4e-4))
+    assert schedule(batch_size=1024) == expected
+    assert schedule(batch_size=64) == (64, 3.5e-3, 1e-4)  # not below the schedule's own
     assert schedule(task_lr=5e-3, selector_lr=1e-3) == (512, 5e-3, 1e-3)  # given: as given
     # the paper objective's large game keeps the schedule of a small one
     assert schedule(objective="paper") == (256, 1e-3, 1e-4)
