@@ -286,11 +286,11 @@ default="prune_by_noise_rate"
         ``"auto"``: 1e-3 and 1e-4 at 256 rows a step or fewer, the task
         network's rate growing with the square root of a larger
         ``batch_size`` and the selector's in proportion to it (1.41e-3 and
-        2e-4 at 512 rows, 2e-3 and 4e-4 at 1,024); in the short game of a
+        2e-4 at 512 rows, 2e-3 and 4e-4 at 1,024). In the short game of a
         bi-level game of 20,000 rows or more (``max_epochs``) the task
-        network's from 3.5e-3 at 512 rows (4.95e-3 at 1,024: at 1.41e-3 it
-        learnt too little in four epochs for the selector). A game of a few hundred
-        steps, as on a table of a few thousand rows or with
+        network's starts from 3.5e-3 at 512 rows instead (4.95e-3 at 1,024):
+        at 1.41e-3 it learnt too little in four epochs for the selector. A
+        game of a few hundred steps, as on a table of a few thousand rows or with
         ``max_game_samples`` set, needs ``selector_lr=1e-3``: at 1e-4 the
         selector barely moves :math:`p` (ROC AUC 0.74 for finding flipped
         labels on ``ring``, against 0.95 at 1e-3).
