@@ -1,14 +1,15 @@
-"""The label filter's two networks trained stacked (the default) and one after the other.
+"""The label filter's networks trained stacked (the default) and one after the other.
 
 Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_filter_networks.py \
         [--dataset shuttle] [--label-noise 0.2] [--noise-kind symmetric] [--flips 3] \
-        [--game-batch-sizes 256 512]
+        [--game-batch-sizes 256 512] [--folds 3]
 
 For each flip of the labels (random states 0, 1, ...) and each game batch size
-(the filter's schedule follows it), trains ``ASSSSampler``'s two filter networks
-on stratified halves of the rows both ways, on one torch thread, and prints per
+(the filter's schedule follows it), trains ``ASSSSampler``'s filter networks
+(one per stratified fold of the rows, on the other folds; ``--folds 2`` as in a
+large game's quick schedule) both ways, on one torch thread, and prints per
 way: the out-of-fold accuracy against the true labels, the ROC AUC of
 ``1 - p(label)`` for "flipped", the genuine rows the filter flags in each class
 of fewer than 500 genuine rows, the flipped rows it leaves unflagged, and the
@@ -39,6 +40,7 @@ def main():
     parser.add_argument("--noise-kind", default="symmetric", choices=["symmetric", "pair"])
     parser.add_argument("--flips", type=int, default=3)
     parser.add_argument("--game-batch-sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--folds", type=int, default=_asss._FILTER_FOLDS)
     args = parser.parse_args()
     torch.set_num_threads(1)
     X, y = load_standardised(args.dataset)
@@ -47,42 +49,44 @@ def main():
         noisy, flipped = flip_labels(
             y, n_classes, args.label_noise, args.noise_kind, np.random.RandomState(flip)
         )
-        halves = _asss._stratified_halves(noisy, flip)
+        folds = _asss._stratified_folds(noisy, flip, args.folds)
+        trained_on = _asss._other_folds(folds)
         for game_batch_size in args.game_batch_sizes:
-            batch_size, lr, epochs = _asss._filter_schedule(game_batch_size, len(halves[0]))
+            batch_size, lr, epochs = _asss._filter_schedule(game_batch_size, len(trained_on[0]))
             schedule = dict(max_epochs=epochs, lr=lr, batch_size=batch_size)
             print(f"{args.dataset} flip {flip}: {epochs} epochs of {batch_size} rows, lr {lr:.2e}")
             for way, train in (("stacked", _stacked), ("one after the other", _one_by_one)):
                 start = time.perf_counter()
-                nets = train(X, noisy, halves, n_classes, [flip, flip + 1], schedule)
+                seeds = _asss._filter_seeds(flip, args.folds)
+                nets = train(X, noisy, trained_on, n_classes, seeds, schedule)
                 seconds = time.perf_counter() - start
-                print(f"  {way:>19}: {_filter_quality(nets, halves, X, y, noisy, flipped)}, "
+                print(f"  {way:>19}: {_filter_quality(nets, folds, X, y, noisy, flipped)}, "
                       f"{seconds:.2f}s")  # fmt: skip
 
 
-def _stacked(X, noisy, halves, n_classes, seeds, schedule):
+def _stacked(X, noisy, trained_on, n_classes, seeds, schedule):
     modules = task_modules(X.shape[1], n_classes, seeds)
     return fit_task_classifiers(
-        [X[half] for half in halves], [noisy[half] for half in halves], n_classes,
+        [X[rows] for rows in trained_on], [noisy[rows] for rows in trained_on], n_classes,
         seeds=seeds, modules=modules, **schedule,
     )  # fmt: skip
 
 
-def _one_by_one(X, noisy, halves, n_classes, seeds, schedule):
+def _one_by_one(X, noisy, trained_on, n_classes, seeds, schedule):
     return [
         fit_task_classifier(
-            X[half], noisy[half], n_classes, seed=seed,
+            X[rows], noisy[rows], n_classes, seed=seed,
             module=task_modules(X.shape[1], n_classes, [seed])[0], **schedule,
         )  # fmt: skip
-        for half, seed in zip(halves, seeds)
+        for rows, seed in zip(trained_on, seeds)
     ]
 
 
-def _filter_quality(nets, halves, X, y, noisy, flipped):
-    """The out-of-fold figures of the filter of `nets` (each row scored by the network of the
-    half it was not in), as ASSSSampler flags rows."""
+def _filter_quality(nets, folds, X, y, noisy, flipped):
+    """The out-of-fold figures of the filter of `nets` (each row scored by the network of its
+    fold, which did not train on it), as ASSSSampler flags rows."""
     probabilities = np.empty((len(y), int(y.max()) + 1))
-    for net, unseen in zip(nets, halves[::-1]):
+    for net, unseen in zip(nets, folds):
         probabilities[unseen] = net.predict_proba(X[unseen])
     thresholds = _asss.fit_label_filter(probabilities, noisy, "prune_by_noise_rate")
     flagged = _asss.flag_label_issues(probabilities, noisy, thresholds)

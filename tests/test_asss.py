@@ -450,6 +450,24 @@ def test_auto_selector_interval_steps_the_selector_every_second_step_of_a_large_
     assert (explicit.selector_interval, explicit.selector_lr) == (3, pytest.approx(9e-4))
 
 
+def test_the_label_filter_trains_a_network_per_fold_three_in_a_small_game_two_in_a_short_one(
+    data, monkeypatch
+):
+    import sklearn_asss._asss as asss_module
+
+    X, y = data
+    settings = {**QUICK, "random_state": 0}
+
+    def filter_networks(**params):
+        sampler = ASSSSampler(**settings, **params).fit(X, y)
+        return len(sampler.filter_nets_), len({net.module_ for net in sampler.filter_nets_})
+
+    assert filter_networks() == (3, 3)
+    monkeypatch.setattr(asss_module, "_OUTPUT_LAYER_MIN_ROWS", len(y))
+    assert filter_networks() == (2, 2)  # the quick schedule: the filter is as long as its game
+    assert filter_networks(objective="paper") == (3, 3)  # the paper's long game
+
+
 def test_verbose_prints_the_epoch_table(data, capsys):
     X, y = data
     ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)

@@ -8,7 +8,7 @@ import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
-from sklearn_asss._asss import _filter_schedule, _stratified_halves
+from sklearn_asss._asss import _FILTER_FOLDS, _filter_schedule, _other_folds, _stratified_folds
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
     confident_learning_issues,
@@ -228,16 +228,23 @@ def test_label_filter_is_validated(noisy):
         ASSSSampler(label_filter="cleanlab", max_epochs=1, **QUICK).fit(X, y)
 
 
+def _out_of_fold(sampler, X_std, y, game_rows):
+    """Class probabilities of `game_rows`, each from the filter network of its fold (the
+    networks train on the other folds), as the sampler's filter reads them."""
+    probabilities = np.full((len(X_std), len(sampler.classes_)), np.nan)
+    folds = _stratified_folds(y[game_rows], sampler.net_.seed, _FILTER_FOLDS)
+    for net, fold in zip(sampler.filter_nets_, folds):
+        probabilities[game_rows[fold]] = net.predict_proba(X_std[game_rows[fold]])
+    return probabilities
+
+
 def test_each_row_is_flagged_by_the_filter_network_that_did_not_train_on_it(noisy):
     X, y, flipped = noisy
     settings = dict(keep_ratio=0.2, max_epochs=3, task_lr=1e-2, random_state=0, **QUICK)
     sampler = ASSSSampler(**settings).fit(X, y)
-    first, second = sampler.filter_nets_
+    assert len(sampler.filter_nets_) == _FILTER_FOLDS == 3
     X_std = sampler._standardise(X).numpy()
-    halves = _stratified_halves(y, sampler.net_.seed)
-    probabilities = np.empty((len(y), 3))
-    probabilities[halves[1]] = first.predict_proba(X_std[halves[1]])
-    probabilities[halves[0]] = second.predict_proba(X_std[halves[0]])
+    probabilities = _out_of_fold(sampler, X_std, y, np.arange(len(y)))
     issues = sampler.label_issues_
     np.testing.assert_array_equal(issues, noise_rate_issues(probabilities, y))
     assert flipped[issues].mean() > 0.9 and issues[flipped].mean() > 0.8
@@ -253,13 +260,9 @@ def test_label_weighting_draws_unflagged_rows_by_p_times_the_probability_of_thei
     X, y, flipped = noisy
     settings = dict(keep_ratio=0.2, max_epochs=2, selection="top", random_state=0, **QUICK)
     sampler = ASSSSampler(label_weighting=True, **settings).fit(X, y)
-    first, second = sampler.filter_nets_
     X_std = sampler._standardise(X).numpy()
-    halves = _stratified_halves(y, sampler.net_.seed)
-    label_probabilities = np.empty(len(y))
-    for net, unseen in [(first, halves[1]), (second, halves[0])]:
-        probabilities = net.predict_proba(X_std[unseen])
-        label_probabilities[unseen] = probabilities[np.arange(len(unseen)), y[unseen]]
+    probabilities = _out_of_fold(sampler, X_std, y, np.arange(len(y)))
+    label_probabilities = probabilities[np.arange(len(y)), y]
     np.testing.assert_allclose(sampler.label_probabilities_, label_probabilities, rtol=1e-6)
     expected = select_subset(
         sampler.selection_scores_ * sampler.label_probabilities_, y, sampler.class_budgets_,
@@ -290,10 +293,8 @@ def test_repeated_rows_and_rows_beyond_the_game_get_the_probabilities_of_their_p
     game_rows = sampler.game_indices_
     assert len(game_rows) < len(y) and len(np.unique(X[game_rows], axis=0)) < len(game_rows)
     X_std = sampler._standardise(X).numpy()
-    probabilities = sampler._filter_probabilities(X_std)  # rows beyond the game: both nets
-    halves = _stratified_halves(y[game_rows], sampler.net_.seed)
-    for net, unseen in zip(sampler.filter_nets_, halves[::-1]):
-        probabilities[game_rows[unseen]] = net.predict_proba(X_std[game_rows[unseen]])
+    probabilities = sampler._filter_probabilities(X_std)  # rows beyond the game: every net
+    probabilities[game_rows] = _out_of_fold(sampler, X_std, y, game_rows)[game_rows]
     np.testing.assert_array_equal(sampler.label_issues_, noise_rate_issues(probabilities, y))
 
 
@@ -302,8 +303,7 @@ def test_new_rows_are_flagged_by_the_mean_of_the_filter_networks(noisy):
     sampler = ASSSSampler(keep_ratio=0.2, max_epochs=2, random_state=0, **QUICK).fit(X, y)
     _, issues, _ = sampler._ranking_scores_and_issues(X[:500], y[:500])
     X_std = sampler._standardise(X[:500]).numpy()
-    mean = (sampler.filter_nets_[0].predict_proba(X_std) +
-            sampler.filter_nets_[1].predict_proba(X_std)) / 2  # fmt: skip
+    mean = np.mean([net.predict_proba(X_std) for net in sampler.filter_nets_], axis=0)
     np.testing.assert_array_equal(
         issues, flag_label_issues(mean, y[:500], sampler.label_thresholds_)
     )
@@ -346,14 +346,19 @@ def test_filter_schedule_scales_epochs_and_lr_with_the_root_of_the_batch(
     assert n_epochs * -(-n_rows // batch_size) >= 40
 
 
+@pytest.mark.parametrize("n_folds", [2, 3])
 @pytest.mark.parametrize("counts", [[1, 1, 1, 1], [7, 1, 4, 2], [50, 3]])
-def test_stratified_halves_split_every_class_as_evenly_as_it_can_be(counts):
+def test_stratified_folds_split_every_class_as_evenly_as_it_can_be(counts, n_folds):
     y = np.repeat(np.arange(len(counts)), counts)[np.random.RandomState(0).permutation(sum(counts))]
-    first, second = _stratified_halves(y, seed=0)
-    np.testing.assert_array_equal(np.sort(np.concatenate([first, second])), np.arange(len(y)))
-    assert abs(len(first) - len(second)) <= 1
-    assert np.all(np.abs(np.bincount(y[first], minlength=len(counts)) -
-                         np.bincount(y[second], minlength=len(counts))) <= 1)  # fmt: skip
+    folds = _stratified_folds(y, 0, n_folds)
+    assert len(folds) == n_folds
+    np.testing.assert_array_equal(np.sort(np.concatenate(folds)), np.arange(len(y)))
+    sizes = [len(fold) for fold in folds]
+    assert max(sizes) - min(sizes) <= 1
+    per_class = np.array([np.bincount(y[fold], minlength=len(counts)) for fold in folds])
+    assert np.all(per_class.max(axis=0) - per_class.min(axis=0) <= 1)
+    for fold, others in zip(folds, _other_folds(folds)):
+        np.testing.assert_array_equal(np.sort(np.concatenate([fold, others])), np.arange(len(y)))
 
 
 def test_filter_probabilities_is_validated(noisy):
