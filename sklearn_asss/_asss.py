@@ -716,10 +716,10 @@ default="features+label+loss"
         if self.label_filter is not None:
             modules = None
             if self.task_module is None:  # built in this thread: they seed torch's generator
+                seeds = _filter_seeds(seed, schedule["filter_folds"])
                 modules = task_modules(
-                    X_std.shape[1], len(self.classes_), _filter_seeds(seed, schedule["filter_folds"]),
-                    self.hidden_layer_sizes,
-                )  # fmt: skip
+                    X_std.shape[1], len(self.classes_), seeds, self.hidden_layer_sizes
+                )
 
             def fit_filter(stop):
                 made.filter_nets, made.folds, made.message = self._out_of_fold_nets(
@@ -876,6 +876,8 @@ default="features+label+loss"
                 functools.partial(_mean_probabilities, nets), X_rows, others, pair_of_row
             )
         for net, unseen in zip(nets, folds):
+            if not len(unseen):  # fewer game rows than folds
+                continue
             probabilities[rows[unseen]] = _once_per_pair(
                 net.predict_proba, X_rows, rows[unseen], pair_of_row
             )

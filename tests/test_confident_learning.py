@@ -234,7 +234,8 @@ def _out_of_fold(sampler, X_std, y, game_rows):
     probabilities = np.full((len(X_std), len(sampler.classes_)), np.nan)
     folds = _stratified_folds(y[game_rows], sampler.net_.seed, _FILTER_FOLDS)
     for net, fold in zip(sampler.filter_nets_, folds):
-        probabilities[game_rows[fold]] = net.predict_proba(X_std[game_rows[fold]])
+        if len(fold):
+            probabilities[game_rows[fold]] = net.predict_proba(X_std[game_rows[fold]])
     return probabilities
 
 
@@ -359,6 +360,22 @@ def test_stratified_folds_split_every_class_as_evenly_as_it_can_be(counts, n_fol
     assert np.all(per_class.max(axis=0) - per_class.min(axis=0) <= 1)
     for fold, others in zip(folds, _other_folds(folds)):
         np.testing.assert_array_equal(np.sort(np.concatenate([fold, others])), np.arange(len(y)))
+
+
+@pytest.mark.parametrize("n_rows", [2, 3, 4])
+def test_a_game_of_fewer_rows_than_twice_the_folds_is_flagged_out_of_fold(n_rows):
+    # a fold may hold no row: its network trains on the others and flags nothing
+    X = np.random.RandomState(0).normal(size=(n_rows, 3))
+    y = np.arange(n_rows) % 2
+    sampler = ASSSSampler(keep_ratio=0.5, max_epochs=1, random_state=0, **QUICK).fit(X, y)
+    assert len(sampler.filter_nets_) == _FILTER_FOLDS
+    assert sampler.label_issues_.shape == (n_rows,)
+    assert np.isfinite(sampler.label_probabilities_).all()
+    X_std = sampler._standardise(X).numpy()
+    probabilities = _out_of_fold(sampler, X_std, y, np.arange(n_rows))
+    np.testing.assert_allclose(
+        sampler.label_probabilities_, probabilities[np.arange(n_rows), y], rtol=1e-6
+    )
 
 
 def test_filter_probabilities_is_validated(noisy):
