@@ -51,13 +51,13 @@ def main():
         )
         folds = _asss._stratified_folds(noisy, flip, args.folds)
         trained_on = _asss._other_folds(folds)
+        seeds = _asss._filter_seeds(flip, args.folds)
         for game_batch_size in args.game_batch_sizes:
             batch_size, lr, epochs = _asss._filter_schedule(game_batch_size, len(trained_on[0]))
             schedule = dict(max_epochs=epochs, lr=lr, batch_size=batch_size)
             print(f"{args.dataset} flip {flip}: {epochs} epochs of {batch_size} rows, lr {lr:.2e}")
             for way, train in (("stacked", _stacked), ("one after the other", _one_by_one)):
                 start = time.perf_counter()
-                seeds = _asss._filter_seeds(flip, args.folds)
                 nets = train(X, noisy, trained_on, n_classes, seeds, schedule)
                 seconds = time.perf_counter() - start
                 print(f"  {way:>19}: {_filter_quality(nets, folds, X, y, noisy, flipped)}, "
