@@ -1,4 +1,5 @@
-"""The label filter's networks trained stacked (the default) and one after the other.
+"""The label filter's networks trained stacked (the default), one after the other, and
+stacked, stopped by the loss on their own folds (the default of a small game).
 
 Usage::
 
@@ -9,12 +10,16 @@ Usage::
 For each flip of the labels (random states 0, 1, ...) and each game batch size
 (the filter's schedule follows it), trains ``ASSSSampler``'s filter networks
 (one per stratified fold of the rows, on the other folds; ``--folds 2`` as in a
-large game's quick schedule) both ways, on one torch thread, and prints per
+large game's quick schedule) each way, on one torch thread, and prints per
 way: the out-of-fold accuracy against the true labels, the ROC AUC of
 ``1 - p(label)`` for "flipped", the genuine rows the filter flags in each class
-of fewer than 500 genuine rows, the flipped rows it leaves unflagged, and the
-training time. The two ways differ only in how the steps are launched, so their
-figures should differ no more than two flips do.
+of fewer than 500 genuine rows, the flipped rows it leaves unflagged, the
+epochs and the training time. The first two ways differ only in how the steps
+are launched, so their figures should differ no more than two flips do. The
+third is the rule of a small game's filter: each network keeps its weights of
+the epoch of least loss on its own fold (noisy labels) and the training ends
+when none has lowered it for ``_FILTER_PATIENCE`` epochs, at most
+``_FILTER_MAX_EPOCHS_FACTOR`` times the schedule's.
 """
 
 import argparse
@@ -56,12 +61,22 @@ def main():
             batch_size, lr, epochs = _asss._filter_schedule(game_batch_size, len(trained_on[0]))
             schedule = dict(max_epochs=epochs, lr=lr, batch_size=batch_size)
             print(f"{args.dataset} flip {flip}: {epochs} epochs of {batch_size} rows, lr {lr:.2e}")
-            for way, train in (("stacked", _stacked), ("one after the other", _one_by_one)):
+            stopped = _asss._stopping_by_folds(
+                [X[fold] for fold in folds], [noisy[fold] for fold in folds],
+                _asss._FILTER_PATIENCE,
+            )  # fmt: skip
+            ways = (
+                ("stacked", _stacked, schedule),
+                ("one after the other", _one_by_one, schedule),
+                ("stacked, stopped", _stacked,
+                 {**schedule, "max_epochs": epochs * _asss._FILTER_MAX_EPOCHS_FACTOR, **stopped}),
+            )  # fmt: skip
+            for way, train, way_schedule in ways:
                 start = time.perf_counter()
-                nets = train(X, noisy, trained_on, n_classes, seeds, schedule)
+                nets = train(X, noisy, trained_on, n_classes, seeds, way_schedule)
                 seconds = time.perf_counter() - start
                 print(f"  {way:>19}: {_filter_quality(nets, folds, X, y, noisy, flipped)}, "
-                      f"{seconds:.2f}s")  # fmt: skip
+                      f"{len(nets[0].history)} epochs, {seconds:.2f}s")  # fmt: skip
 
 
 def _stacked(X, noisy, trained_on, n_classes, seeds, schedule):

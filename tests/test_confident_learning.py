@@ -8,7 +8,15 @@ import torch
 from sklearn.datasets import make_blobs
 
 from sklearn_asss import ASSSSampler, select_subset
-from sklearn_asss._asss import _FILTER_FOLDS, _filter_schedule, _other_folds, _stratified_folds
+from sklearn_asss._asss import (
+    _FILTER_FOLDS,
+    _FILTER_MAX_EPOCHS_FACTOR,
+    _FILTER_PATIENCE,
+    _OUTPUT_LAYER_MIN_ROWS,
+    _filter_schedule,
+    _other_folds,
+    _stratified_folds,
+)
 from sklearn_asss._confident_learning import (
     LABEL_FILTERS,
     confident_learning_issues,
@@ -318,6 +326,44 @@ def test_filter_networks_are_the_task_module_given():
     for net in sampler.filter_nets_:
         assert isinstance(net.module_, torch.nn.Sequential) and net.module_ is not module
         assert net.module_[0].out_features == 8
+
+
+def _fold_loss(net, X_std, y, fold):
+    probabilities = net.predict_proba(X_std[fold])
+    return float(np.mean(-np.log(probabilities[np.arange(len(fold)), y[fold]])))
+
+
+@pytest.mark.parametrize("task_module", [None, "given"])
+def test_filter_networks_of_a_small_game_stop_by_the_loss_on_their_own_fold(noisy, task_module):
+    # stacked by default, by skorch's EarlyStopping for a task_module: the same rule
+    X, y, _ = noisy
+    if task_module == "given":
+        task_module = torch.nn.Sequential(
+            torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)
+        )
+    sampler = ASSSSampler(
+        keep_ratio=0.2, max_epochs=1, task_module=task_module, random_state=0, **QUICK
+    ).fit(X, y)
+    X_std = sampler._standardise(X).numpy()
+    folds = _stratified_folds(y, sampler.net_.seed, _FILTER_FOLDS)
+    n_train_rows = len(_other_folds(folds)[0])
+    max_epochs = _FILTER_MAX_EPOCHS_FACTOR * _filter_schedule(256, n_train_rows)[2]
+    for net, fold in zip(sampler.filter_nets_, folds):
+        valid = net.history[:, "valid_loss"]
+        assert len(valid) <= max_epochs
+        best = int(np.argmin(valid))
+        # stopped `patience` epochs after its best, or at the cap, its best weights kept
+        assert len(valid) in (best + 1 + _FILTER_PATIENCE, max_epochs) or task_module
+        assert _fold_loss(net, X_std, y, fold) == pytest.approx(valid[best], rel=1e-4)
+
+
+def test_the_quick_schedule_s_filter_networks_keep_their_epochs():
+    # a large game's filter already takes as long as its game: no held-out rule
+    sampler = ASSSSampler()
+    assert sampler._game_schedule(_OUTPUT_LAYER_MIN_ROWS)["filter_patience"] is None
+    assert sampler._game_schedule(_OUTPUT_LAYER_MIN_ROWS - 1)["filter_patience"] == 3
+    paper = ASSSSampler(objective="paper")._game_schedule(_OUTPUT_LAYER_MIN_ROWS)
+    assert paper["filter_patience"] == _FILTER_PATIENCE
 
 
 @pytest.mark.parametrize("game_batch, filter_batch, lr", [(64, 256, 3e-3), (1024, 1024, 6e-3)])

@@ -9,6 +9,7 @@ every layer runs as one batched matrix product for all of them.
 """
 
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -16,7 +17,7 @@ import torch
 from ._guards import TrainingDivergedError
 from ._modules import TaskMLP
 from ._train import make_task_classifier
-from ._utils import WorkStopped, _fastest_update, seeded_torch
+from ._utils import INFERENCE_BATCH_SIZE, WorkStopped, _fastest_update, seeded_torch
 
 
 def task_modules(n_features, n_classes, seeds, hidden_layer_sizes=(128, 64)):
@@ -30,7 +31,8 @@ def task_modules(n_features, n_classes, seeds, hidden_layer_sizes=(128, 64)):
 
 def fit_task_classifiers(
     X_sets, y_sets, n_classes, *, seeds, hidden_layer_sizes=(128, 64), max_epochs=20,
-    batch_size=256, lr=1e-3, device="cpu", modules=None, stop=None, **kwargs,
+    batch_size=256, lr=1e-3, device="cpu", modules=None, stop=None, held_out=None,
+    patience=None, **kwargs,
 ):  # fmt: skip
     """One fitted :class:`TaskClassifier` per row set, trained together.
 
@@ -41,6 +43,14 @@ def fit_task_classifiers(
     into the same number of steps, as even as can be (at most `batch_size`
     rows each), so that the networks step together.
 
+    With `held_out`, ``[(X, y), ...]``, one set of rows per network that it
+    does not learn from, each network's mean cross-entropy on its own set is
+    measured after every epoch (``valid_loss`` in its history), the network
+    keeps its weights of the epoch where that loss was least, and the
+    training ends once no network has lowered it for `patience` epochs
+    (`max_epochs` at most), as skorch's ``EarlyStopping`` with
+    ``load_best=True`` would end each network's.
+
     Built before, the modules let the training run where torch's global
     random generator is in use (:func:`run_beside`); it draws nothing from it.
     `stop` (a :class:`threading.Event`), when set, ends the training at the
@@ -50,7 +60,8 @@ def fit_task_classifiers(
     -------
     nets : list of TaskClassifier
         skorch nets holding the trained modules, with one ``train_loss`` per
-        epoch in their ``history``; extra keyword arguments go to
+        epoch in their ``history`` (and ``valid_loss``, ``valid_loss_best``
+        with `held_out`); extra keyword arguments go to
         :func:`make_task_classifier`.
 
     Raises
@@ -65,14 +76,20 @@ def fit_task_classifiers(
         (torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long))
         for X, y in zip(X_sets, y_sets)
     ]
+    held_out_loss = None
+    if held_out is not None:
+        _check_held_out(held_out, len(data), patience)
+        held_out_loss = _HeldOutLoss(stacked, held_out, patience)
     epoch_losses = stacked.fit(
-        data, seeds, max_epochs=max_epochs, batch_size=batch_size, lr=lr, stop=stop
-    )
+        data, seeds, max_epochs=max_epochs, batch_size=batch_size, lr=lr, stop=stop,
+        held_out_loss=held_out_loss,
+    )  # fmt: skip
     stacked.copy_to(modules)
     schedule = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, device=device, **kwargs)
+    valid_losses = [None] * len(modules) if held_out is None else held_out_loss.losses.T
     return [
-        _fitted_classifier(module, losses, n_classes, seed, **schedule)
-        for module, losses, seed in zip(modules, epoch_losses.T, seeds)
+        _fitted_classifier(module, losses, n_classes, seed, valid, **schedule)
+        for module, losses, valid, seed in zip(modules, epoch_losses.T, valid_losses, seeds)
     ]
 
 
@@ -85,10 +102,14 @@ class _StackedLayers:
         self.biases = [_stacked([layer.bias[None] for layer in same], device) for same in layers]
         self.device = device
 
-    def fit(self, data, seeds, *, max_epochs, batch_size, lr, stop=None):
-        """Train on ``data[k] = (X, y)`` for network k; the mean losses, (epochs, networks)."""
+    def fit(self, data, seeds, *, max_epochs, batch_size, lr, stop=None, held_out_loss=None):
+        """Train on ``data[k] = (X, y)`` for network k; the mean losses, (epochs, networks).
+
+        `held_out_loss` (a :class:`_HeldOutLoss`), when given, is told of every
+        epoch's end: it may end the training, and it leaves each network at its best weights.
+        """
         optimizer = torch.optim.Adam(
-            [*self.weights, *self.biases], lr=lr,
+            self.parameters(), lr=lr,
             **_fastest_update(torch.optim.Adam, str(self.device)),
         )  # fmt: skip
         generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
@@ -103,7 +124,14 @@ class _StackedLayers:
             losses = sum(self.train_step(*step, optimizer) for step in rows.steps(orders, n_steps))
             epoch_losses.append(losses / n_steps)
             _check_finite(epoch_losses[-1], epoch)
+            if held_out_loss is not None and held_out_loss.stops_after_epoch():
+                break
+        if held_out_loss is not None:
+            held_out_loss.load_best()
         return torch.stack(epoch_losses)
+
+    def parameters(self):
+        return [*self.weights, *self.biases]
 
     def forward(self, X):
         hidden = X
@@ -137,6 +165,59 @@ class _StackedLayers:
             for layer, weight, bias in zip(_linear_layers(module), self.weights, self.biases):
                 layer.weight.copy_(weight[k].T)
                 layer.bias.copy_(bias[k, 0])
+
+
+class _HeldOutLoss:
+    """Each stacked network's mean cross-entropy on its own held-out rows, epoch by epoch, and
+    its weights of the epoch where that loss was least."""
+
+    def __init__(self, stacked, held_out, patience):
+        self.stacked, self.patience = stacked, patience
+        X_sets = [torch.as_tensor(X, dtype=torch.float32) for X, _ in held_out]
+        y_sets = [torch.as_tensor(y, dtype=torch.long) for _, y in held_out]
+        sizes = torch.tensor([len(y) for y in y_sets])
+        # every network's rows padded with zero rows to the longest: one batched pass for all
+        self.X = torch.nn.utils.rnn.pad_sequence(X_sets, batch_first=True).to(stacked.device)
+        self.y = torch.nn.utils.rnn.pad_sequence(y_sets, batch_first=True).to(stacked.device)
+        self.real = (torch.arange(self.y.shape[1])[None] < sizes[:, None]).to(stacked.device)
+        self.sizes = sizes.to(stacked.device)
+        self.best = torch.full((len(held_out),), math.inf, device=stacked.device)
+        self.epochs_since_best = torch.zeros(len(held_out), dtype=torch.long)
+        self.best_parameters = [p.detach().clone() for p in stacked.parameters()]
+        self.epoch_losses = []
+
+    @property
+    def losses(self):
+        """The held-out losses so far, (epochs, networks)."""
+        return torch.stack(self.epoch_losses).cpu()
+
+    def stops_after_epoch(self):
+        """Measure the epoch just ended, keep the networks it improved; whether to stop."""
+        losses = self._mean_losses()
+        self.epoch_losses.append(losses)
+        improved = losses < self.best
+        self.best = torch.where(improved, losses, self.best)
+        with torch.no_grad():
+            for best, parameter in zip(self.best_parameters, self.stacked.parameters()):
+                best[improved] = parameter[improved]
+        self.epochs_since_best = torch.where(improved.cpu(), 0, self.epochs_since_best + 1)
+        return bool((self.epochs_since_best >= self.patience).all())
+
+    @torch.no_grad()
+    def load_best(self):
+        for best, parameter in zip(self.best_parameters, self.stacked.parameters()):
+            parameter.copy_(best)
+
+    @torch.no_grad()
+    def _mean_losses(self):
+        total = torch.zeros_like(self.best)
+        for rows in torch.arange(self.y.shape[1]).split(INFERENCE_BATCH_SIZE):
+            logits = self.stacked.forward(self.X[:, rows])
+            per_row = torch.nn.functional.cross_entropy(
+                logits.flatten(0, 1), self.y[:, rows].flatten(), reduction="none"
+            ).view(len(self.best), -1)
+            total += (per_row * self.real[:, rows]).sum(dim=1)
+        return total / self.sizes
 
 
 class _PaddedRows:
@@ -205,13 +286,32 @@ def _check_finite(epoch_losses, epoch):
         )
 
 
-def _fitted_classifier(module, epoch_losses, n_classes, seed, **kwargs):
-    """A :class:`TaskClassifier` of the trained `module`, its history the epochs' losses."""
+def _check_held_out(held_out, n_networks, patience):
+    if len(held_out) != n_networks:
+        raise ValueError(
+            f"held_out must hold one (X, y) per network: {n_networks} networks, "
+            f"{len(held_out)} held-out sets."
+        )
+    if any(len(y) == 0 for _, y in held_out):
+        raise ValueError("every network's held-out set needs at least one row.")
+    if not isinstance(patience, numbers.Integral) or patience < 1:
+        raise ValueError(f"patience must be a positive integer with held_out; got {patience!r}.")
+
+
+def _fitted_classifier(module, epoch_losses, n_classes, seed, valid_losses=None, **kwargs):
+    """A :class:`TaskClassifier` of the trained `module`, its history the epochs' losses
+    (and, given `valid_losses`, their held-out losses, the best marked as skorch marks it)."""
     n_features = _linear_layers(module)[0].in_features
     net = make_task_classifier(n_features, n_classes, seed=seed, module=module, **kwargs)
     net.initialize()
-    for loss in epoch_losses.tolist():
+    best = math.inf
+    for epoch, loss in enumerate(epoch_losses.tolist()):
         net.history.new_epoch()
         net.history.record("epoch", len(net.history))
         net.history.record("train_loss", loss)
+        if valid_losses is not None:
+            valid = valid_losses[epoch].item()
+            net.history.record("valid_loss", valid)
+            net.history.record("valid_loss_best", valid < best)
+            best = min(best, valid)
     return net

@@ -125,3 +125,74 @@ def test_a_step_s_batch_is_each_network_s_chunk_padded_with_zeros_as_pad_sequenc
                                            batch_first=True))  # fmt: skip
         assert step_sizes.tolist() == [len(r) for r in rows]
         assert real.sum(dim=1).tolist() == step_sizes.tolist() and not (y[~real]).any()
+
+
+def _noisy_rows(n, seed, flip=0.3):
+    """`_rows` with a share `flip` of the labels flipped: held-out loss rises once the
+    networks learn the flips."""
+    X, y = _rows(n, 0, seed)
+    flipped = np.random.RandomState(seed + 100).rand(n) < flip
+    return X, np.where(flipped, 1 - y, y)
+
+
+def _held_out_loss(net, X, y):
+    probabilities = net.predict_proba(X)
+    return float(np.mean(-np.log(probabilities[np.arange(len(y)), y])))
+
+
+def test_held_out_rows_stop_each_network_at_its_least_held_out_loss():
+    train = [_noisy_rows(60, 0), _noisy_rows(60, 1)]
+    held_out = [_noisy_rows(200, 2), _noisy_rows(200, 3)]
+    schedule = {**SCHEDULE, "hidden_layer_sizes": (64, 64), "max_epochs": 200, "lr": 3e-2}
+    nets = fit_task_classifiers(
+        [X for X, _ in train], [y for _, y in train], 2, seeds=[0, 1], held_out=held_out,
+        patience=3, **schedule,
+    )  # fmt: skip
+    epochs = [len(net.history) for net in nets]
+    assert epochs[0] == epochs[1] < 200  # stopped together, long before the last epoch
+    for net, (X, y) in zip(nets, held_out):
+        valid = net.history[:, "valid_loss"]
+        best = int(np.argmin(valid))
+        assert best < len(valid) - 1  # the last epochs did worse: the best weights came back
+        assert net.history[:, "valid_loss_best"][best]
+        assert _held_out_loss(net, X, y) == pytest.approx(valid[best], rel=1e-4)
+    # the training ended when neither network had improved for `patience` epochs
+    last_best = max(int(np.argmin(net.history[:, "valid_loss"])) for net in nets)
+    assert epochs[0] == last_best + 1 + 3
+
+
+def test_held_out_stopping_reproduces_and_leaves_the_training_before_it_alone():
+    train = [_noisy_rows(60, 0), _noisy_rows(60, 1)]
+    held_out = [_noisy_rows(200, 2), _noisy_rows(200, 3)]
+    X, y = [X for X, _ in train], [y for _, y in train]
+    stopped = [
+        fit_task_classifiers(X, y, 2, seeds=[0, 1], held_out=held_out, patience=2, **SCHEDULE)
+        for _ in range(2)
+    ]
+    for a, b in zip(*stopped):
+        for w_a, w_b in zip(_weights(a), _weights(b)):
+            torch.testing.assert_close(w_a, w_b, rtol=0, atol=0)
+    # stopped at its best epoch, a network is the one trained for just that many epochs
+    net = stopped[0][0]
+    best = 1 + int(np.argmin(net.history[:, "valid_loss"]))
+    (plain, _) = fit_task_classifiers(X, y, 2, seeds=[0, 1], **{**SCHEDULE, "max_epochs": best})
+    for w_a, w_b in zip(_weights(net), _weights(plain)):
+        torch.testing.assert_close(w_a, w_b)
+
+
+@pytest.mark.parametrize(
+    "held_out, patience, message",
+    [(1, 2, "one \\(X, y\\) per network: 2 networks, 1 held-out"),
+     (2, 0, "patience must be a positive integer"),
+     (2, None, "patience must be a positive integer"),
+     ("empty", 2, "at least one row")],
+)  # fmt: skip
+def test_held_out_sets_and_patience_are_checked(held_out, patience, message):
+    X, y = _two_sets()
+    sets = list(zip(X, y))
+    if held_out == "empty":
+        sets[1] = (X[1][:0], y[1][:0])
+    else:
+        sets = sets[:held_out]
+    with pytest.raises(ValueError, match=message):
+        fit_task_classifiers(X, y, 2, seeds=[0, 1], held_out=sets, patience=patience)
