@@ -880,7 +880,9 @@ default="features+label+loss"
             n_epochs=n_epochs, lr=lr, batch_size=batch_size, **stopping, **stacked,
         )  # fmt: skip
         epochs = [len(net.history) for net in nets]
-        stopped = f", stopped by their folds' loss, best at {_best_epochs(nets)}" if stopping else ""
+        stopped = ""
+        if stopping:
+            stopped = f", stopped by their folds' loss, best at {_best_epochs(nets)}"
         message = (
             f"label filter: {len(nets)} networks of {max(epochs)} epochs on {len(nets)} folds "
             f"of {len(rows):,} rows{stopped} in {time.perf_counter() - start:.1f}s"
