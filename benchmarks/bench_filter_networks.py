@@ -62,9 +62,8 @@ def main():
             schedule = dict(max_epochs=epochs, lr=lr, batch_size=batch_size)
             print(f"{args.dataset} flip {flip}: {epochs} epochs of {batch_size} rows, lr {lr:.2e}")
             stopped = _asss._stopping_by_folds(
-                [X[fold] for fold in folds], [noisy[fold] for fold in folds],
-                _asss._FILTER_PATIENCE,
-            )  # fmt: skip
+                X, noisy, np.arange(len(y)), folds, _asss._FILTER_PATIENCE
+            )
             ways = (
                 ("stacked", _stacked, schedule),
                 ("one after the other", _one_by_one, schedule),

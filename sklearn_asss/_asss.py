@@ -868,10 +868,7 @@ default="features+label+loss"
         folds = _stratified_folds(y_encoded[rows], seed, schedule["filter_folds"])
         trained_on = _other_folds(folds)
         batch_size, lr, n_epochs = _filter_schedule(schedule["batch_size"], len(trained_on[0]))
-        stopping = _stopping_by_folds(
-            [X_rows[rows[fold]] for fold in folds], [y_encoded[rows[fold]] for fold in folds],
-            schedule["filter_patience"],
-        )  # fmt: skip
+        stopping = _stopping_by_folds(X_rows, y_encoded, rows, folds, schedule["filter_patience"])
         if stopping:
             n_epochs *= _FILTER_MAX_EPOCHS_FACTOR
         nets = self._fit_filter_nets(
@@ -1242,12 +1239,14 @@ def _filter_schedule(game_batch_size, n_rows):
     return batch_size, _FILTER_LR * scale, n_epochs
 
 
-def _stopping_by_folds(X_folds, y_folds, patience):
+def _stopping_by_folds(X, y_encoded, rows, folds, patience):
     """The ``held_out`` and ``patience`` that stop each label-filter network by its loss on its
-    own fold; none without `patience`, or where a fold is empty (fewer game rows than folds)."""
-    if patience is None or not all(len(y) for y in y_folds):
+    own fold (positions in the game `rows` of `X`); none without `patience` (no copy of the
+    rows made then), or where a fold is empty (fewer game rows than folds)."""
+    if patience is None or not all(len(fold) for fold in folds):
         return {}
-    return dict(held_out=list(zip(X_folds, y_folds)), patience=patience)
+    held_out = [(X[rows[fold]], y_encoded[rows[fold]]) for fold in folds]
+    return dict(held_out=held_out, patience=patience)
 
 
 def _early_stopping(X_held_out, y_held_out, patience):
