@@ -353,7 +353,7 @@ def test_filter_networks_of_a_small_game_stop_by_the_loss_on_their_own_fold(nois
         assert len(valid) <= max_epochs
         best = int(np.argmin(valid))
         # stopped `patience` epochs after its best, or at the cap, its best weights kept
-        assert len(valid) in (best + 1 + _FILTER_PATIENCE, max_epochs) or task_module
+        assert len(valid) in (best + 1 + _FILTER_PATIENCE, max_epochs)
         assert _fold_loss(net, X_std, y, fold) == pytest.approx(valid[best], rel=1e-4)
 
 

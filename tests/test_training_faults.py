@@ -329,3 +329,47 @@ def test_a_failure_beside_the_game_reaches_the_caller(
         sampler.fit(X, y)
     _assert_unfitted(sampler)
     assert torch.get_num_threads() == 2
+
+
+# ------------------------------------------------------- early stopping is no interrupt
+def _held_out_stopping(patience, X, y):
+    from skorch.callbacks import EarlyStopping
+    from skorch.dataset import Dataset
+    from skorch.helper import predefined_split
+
+    held_out = Dataset(X[:100], y[:100])
+    return dict(
+        train_split=predefined_split(held_out),
+        callbacks=[EarlyStopping(patience=patience, threshold=0.0, load_best=True)],
+    )
+
+
+def _noisy_overfit_rows():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4)).astype(np.float32)
+    y = ((X[:, 0] > 0) ^ (rng.rand(300) < 0.3)).astype(np.int64)  # 30% flipped labels
+    return X, y
+
+
+def test_early_stopping_ends_a_task_classifier_quietly_at_its_best_epoch():
+    # skorch's EarlyStopping stops by a KeyboardInterrupt: not one to re-raise
+    from sklearn_asss.nn import fit_task_classifier
+
+    X, y = _noisy_overfit_rows()
+    net = fit_task_classifier(
+        X[100:], y[100:], 2, seed=0, max_epochs=300, lr=3e-2, batch_size=32,
+        hidden_layer_sizes=(64, 64), **_held_out_stopping(3, X, y),
+    )  # fmt: skip
+    valid = net.history[:, "valid_loss"]
+    assert len(valid) < 300 and not net.interrupted_
+    assert len(valid) == int(np.argmin(valid)) + 1 + 3
+
+
+def test_an_interrupt_beside_early_stopping_still_raises():
+    from sklearn_asss.nn import fit_task_classifier
+
+    X, y = _noisy_overfit_rows()
+    stopping = _held_out_stopping(50, X, y)
+    stopping["callbacks"].append(InterruptAtEpoch(3))
+    with pytest.raises(KeyboardInterrupt, match="interrupted in epoch 3"):
+        fit_task_classifier(X[100:], y[100:], 2, seed=0, max_epochs=10, **stopping)

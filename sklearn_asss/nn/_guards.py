@@ -7,7 +7,7 @@ callback and the mixin below so that such a fit ends in an exception instead.
 
 import math
 
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -70,16 +70,25 @@ class RaiseOnInterruptMixin:
     hand in a notebook but wrong inside a sampler: the sampler would go on
     and select rows with a half-trained network. This mixin lets skorch
     finish as usual (``on_train_end`` callbacks run) and then raises the
-    interrupt again. (``interrupted_`` ends with an underscore so that skorch
-    does not take it for a parameter.)
+    interrupt again; the interrupt by which skorch's ``EarlyStopping`` ends a
+    training is not re-raised. (``interrupted_`` ends with an underscore so
+    that skorch does not take it for a parameter.)
     """
 
     def fit_loop(self, X, y=None, **fit_params):
         try:
             return super().fit_loop(X, y, **fit_params)
         except KeyboardInterrupt:
-            self.interrupted_ = True
+            # skorch's EarlyStopping ends a training by a KeyboardInterrupt too
+            self.interrupted_ = not self._stopped_early()
             raise
+
+    def _stopped_early(self):
+        """Whether an ``EarlyStopping`` callback ended the training."""
+        return any(
+            isinstance(callback, EarlyStopping) and callback.misses_ >= callback.patience
+            for _, callback in getattr(self, "callbacks_", [])
+        )
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         self.interrupted_ = False
