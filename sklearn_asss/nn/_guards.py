@@ -87,7 +87,7 @@ class RaiseOnInterruptMixin:
         """Whether an ``EarlyStopping`` callback ended the training."""
         return any(
             isinstance(callback, EarlyStopping) and callback.misses_ >= callback.patience
-            for _, callback in getattr(self, "callbacks_", [])
+            for _, callback in self.callbacks_
         )
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):

@@ -72,10 +72,7 @@ def fit_task_classifiers(
     if modules is None:
         modules = task_modules(X_sets[0].shape[1], n_classes, seeds, hidden_layer_sizes)
     stacked = _StackedLayers(modules, device)
-    data = [
-        (torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long))
-        for X, y in zip(X_sets, y_sets)
-    ]
+    data = _as_tensors(zip(X_sets, y_sets))
     held_out_loss = None
     if held_out is not None:
         _check_held_out(held_out, len(data), patience)
@@ -141,6 +138,14 @@ class _StackedLayers:
                 hidden = torch.relu(hidden)
         return hidden
 
+    def summed_losses(self, X, y, real):
+        """Each network's cross-entropy summed over its `real` rows of the padded `X`, `y`."""
+        per_row = torch.nn.functional.cross_entropy(
+            self.forward(X).flatten(0, 1), y.flatten(), reduction="none"
+        ).view(y.shape)
+        # padding rows (past a network's own rows) count for nothing
+        return (per_row * real).sum(dim=1)
+
     def train_step(self, X, y, real, sizes, optimizer):
         """One Adam step of every network on its padded rows; their mean losses.
 
@@ -148,12 +153,7 @@ class _StackedLayers:
         step, `real` (networks, rows) marks them among the padding, `sizes`
         counts them.
         """
-        logits = self.forward(X)
-        per_row = torch.nn.functional.cross_entropy(
-            logits.flatten(0, 1), y.flatten(), reduction="none"
-        ).view(y.shape)
-        # padding rows (past a network's own rows) count for nothing
-        losses = (per_row * real).sum(dim=1) / sizes
+        losses = self.summed_losses(X, y, real) / sizes
         optimizer.zero_grad()
         losses.sum().backward()
         optimizer.step()
@@ -173,14 +173,14 @@ class _HeldOutLoss:
 
     def __init__(self, stacked, held_out, patience):
         self.stacked, self.patience = stacked, patience
-        X_sets = [torch.as_tensor(X, dtype=torch.float32) for X, _ in held_out]
-        y_sets = [torch.as_tensor(y, dtype=torch.long) for _, y in held_out]
-        sizes = torch.tensor([len(y) for y in y_sets])
-        # every network's rows padded with zero rows to the longest: one batched pass for all
-        self.X = torch.nn.utils.rnn.pad_sequence(X_sets, batch_first=True).to(stacked.device)
-        self.y = torch.nn.utils.rnn.pad_sequence(y_sets, batch_first=True).to(stacked.device)
-        self.real = (torch.arange(self.y.shape[1])[None] < sizes[:, None]).to(stacked.device)
-        self.sizes = sizes.to(stacked.device)
+        data = _as_tensors(held_out)
+        sizes = [len(y) for _, y in data]
+        # every network's rows in order, padded as a training step's are, in chunks of at most
+        # INFERENCE_BATCH_SIZE rows: one batched pass for all the networks per chunk
+        orders = [torch.arange(size) for size in sizes]
+        n_chunks = math.ceil(max(sizes) / INFERENCE_BATCH_SIZE)
+        self.chunks = list(_PaddedRows(data, stacked.device).steps(orders, n_chunks))
+        self.sizes = torch.tensor(sizes, device=stacked.device)
         self.best = torch.full((len(held_out),), math.inf, device=stacked.device)
         self.epochs_since_best = torch.zeros(len(held_out), dtype=torch.long)
         self.best_parameters = [p.detach().clone() for p in stacked.parameters()]
@@ -210,14 +210,8 @@ class _HeldOutLoss:
 
     @torch.no_grad()
     def _mean_losses(self):
-        total = torch.zeros_like(self.best)
-        for rows in torch.arange(self.y.shape[1]).split(INFERENCE_BATCH_SIZE):
-            logits = self.stacked.forward(self.X[:, rows])
-            per_row = torch.nn.functional.cross_entropy(
-                logits.flatten(0, 1), self.y[:, rows].flatten(), reduction="none"
-            ).view(len(self.best), -1)
-            total += (per_row * self.real[:, rows]).sum(dim=1)
-        return total / self.sizes
+        summed = sum(self.stacked.summed_losses(X, y, real) for X, y, real, _ in self.chunks)
+        return summed / self.sizes
 
 
 class _PaddedRows:
@@ -260,6 +254,14 @@ class _PaddedRows:
         inside = torch.arange(quotient + 1)[None] < sizes[:, None]
         picked = order[positions.clamp(max=n - 1)] + offset
         return torch.where(inside, picked, self.zero_row), sizes
+
+
+def _as_tensors(sets):
+    """``(X, y)`` pairs as float32 rows and int64 labels."""
+    return [
+        (torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long))
+        for X, y in sets
+    ]
 
 
 def _padded(rows, width, pad):
