@@ -11,6 +11,8 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -58,10 +60,12 @@ BUDGETS_FROM = ("package", "labels", "estimated", "estimated_confident")
 #: ``retrieval`` values: how a class's budget is taken from its rows (after the label filter)
 RETRIEVALS = (
     "package", "medoids", "credible_medoids", "confident_medoids", "top_score_per_cluster",
-    "difficulty_strata",
+    "difficulty_strata", "validated",
 )
 # "difficulty_strata": CCS's rule and defaults (CoverageCentricSampler's) on the task losses
 _HARD_CUT_RATIO, _N_STRATA = 0.1, 50
+# "validated": the held-out rows scored and the trees of the forest each candidate trains
+_VALIDATION_ROWS, _VALIDATION_TREES = 4000, 100
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -134,13 +138,18 @@ default="package"
         it, as confident learning's): the flags of a hard class, which the
         network gives no other class confidently, stay with their label.
     retrieval : {"package", "medoids", "credible_medoids", "confident_medoids", \
-"top_score_per_cluster", "difficulty_strata"}, default="package"
+"top_score_per_cluster", "difficulty_strata", "validated"}, default="package"
         How each class's budget is taken from its unflagged rows: the
         package's clustered draw, K-means medoids (the quality grid's
         ``asss_med*`` variants), or CCS's rule on the game's final task losses
         (``"difficulty_strata"``: the hardest 10% of the class cut, the
         budget spread evenly over 50 equal-width strata of the loss, drawn
         uniformly within each, as :class:`~sklearn_asss.CoverageCentricSampler`).
+        ``"validated"``: the package's subset or the ``"medoids"`` one,
+        whichever subset a random forest (100 trees) learns better from,
+        by its balanced accuracy on up to 4,000 rows in neither subset
+        (``validate_on``); the fitted sampler keeps ``candidates_``,
+        ``validation_rows_``, ``validation_scores_`` and ``chosen_retrieval_``.
     medoid_max_rows : int or None, default=None
         With a medoid ``retrieval``: only classes keeping at most this many
         rows take medoids, the others the package's draw.
@@ -159,6 +168,7 @@ default="package"
         "budgets_from": [StrOptions(set(BUDGETS_FROM))],
         "retrieval": [StrOptions(set(RETRIEVALS))],
         "medoid_max_rows": [Interval(Integral, 0, None, closed="left"), None],
+        "validate_on": [StrOptions({"unflagged", "all"})],
     }
 
     def __init__(
@@ -173,6 +183,7 @@ default="package"
         budgets_from="package",
         retrieval="package",
         medoid_max_rows=None,
+        validate_on="all",
         **params,
     ):
         super().__init__(**params)
@@ -185,6 +196,7 @@ default="package"
         self.budgets_from = budgets_from
         self.retrieval = retrieval
         self.medoid_max_rows = medoid_max_rows
+        self.validate_on = validate_on
 
     # its retrieval may draw from other rows or budgets than the clusters made beside the game
     _clusters_beside_game = False
@@ -194,6 +206,10 @@ default="package"
     ):
         if self.budgets_from.startswith("estimated") and drawn_last is not None:
             budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
+        if self.retrieval == "validated":
+            return self._validated_retrieval(
+                X_std, scores, y_encoded, budgets, random_state, drawn_last
+            )
         if self.retrieval != "package":
             return self._retrieve_by_rule(
                 X_std.numpy(), scores, y_encoded, budgets, random_state, drawn_last
@@ -229,22 +245,59 @@ default="package"
         confidence = _label_confidence(self.task_losses_)
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
-    def _retrieve_by_rule(self, X, scores, y_encoded, budgets, random_state, drawn_last):
-        """The ``retrieval`` rule on the unflagged rows, the flagged ones as the package."""
+    def _validated_retrieval(self, X_std, scores, y_encoded, budgets, random_state, drawn_last):
+        """The package's subset or the medoids', whichever trains the better forest.
+
+        Both candidates are drawn (``candidates_``); a random forest learns
+        from each and is scored by balanced accuracy on up to
+        `_VALIDATION_ROWS` rows in neither subset (``validate_on``;
+        ``validation_rows_``, ``validation_scores_``); the package's wins ties
+        (``chosen_retrieval_``).
+        """
+        random_state = check_random_state(random_state)
+        X = X_std.numpy()
+        medoids_state = np.random.RandomState(random_state.randint(2**31 - 1))
+        package = ASSSSampler._retrieve(
+            self, X_std, scores, y_encoded, budgets, random_state, drawn_last=drawn_last
+        )
+        medoids = self._retrieve_by_rule(
+            X, scores, y_encoded, budgets, medoids_state, drawn_last, rule="medoids"
+        )
+        self.candidates_ = {"package": package, "medoids": medoids}
+        held_out = np.ones(len(y_encoded), dtype=bool)
+        if drawn_last is not None and self.validate_on == "unflagged":
+            held_out = ~drawn_last
+        held_out[package] = held_out[medoids] = False
+        pool = np.flatnonzero(held_out)
+        self.validation_rows_ = random_state.choice(
+            pool, min(len(pool), _VALIDATION_ROWS), replace=False
+        )
+        self.validation_scores_ = _validation_scores(
+            self.candidates_, X, y_encoded, self.validation_rows_, random_state
+        )
+        self.chosen_retrieval_ = max(self.validation_scores_, key=self.validation_scores_.get)
+        return self.candidates_[self.chosen_retrieval_]
+
+    def _retrieve_by_rule(
+        self, X, scores, y_encoded, budgets, random_state, drawn_last, rule=None
+    ):  # fmt: skip
+        """The ``retrieval`` rule (or `rule`) on the unflagged rows, the flagged ones as the
+        package."""
         random_state = check_random_state(random_state)
         confidence = _label_confidence(self.task_losses_)
+        rule = rule or self.retrieval
 
         def draw(rows, rows_budgets):
-            if self.retrieval == "difficulty_strata":
+            if rule == "difficulty_strata":
                 return _difficulty_strata(
                     self.task_losses_[rows], y_encoded[rows], rows_budgets, random_state
                 )
             by_medoids = np.asarray(rows_budgets).copy()
             if self.medoid_max_rows is not None:
                 by_medoids[by_medoids > self.medoid_max_rows] = 0
-            gate = confidence if self.retrieval == "confident_medoids" else scores
+            gate = confidence if rule == "confident_medoids" else scores
             kept = _medoids_per_class(
-                self.retrieval, gate[rows], y_encoded[rows], by_medoids, X[rows], random_state
+                rule, gate[rows], y_encoded[rows], by_medoids, X[rows], random_state
             )
             if (by_medoids == rows_budgets).all():
                 return kept
@@ -417,6 +470,21 @@ def _difficulty_strata(difficulty, y_encoded, budgets, random_state):
         )
         kept.append(rows[positions])
     return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
+
+
+def _validation_scores(candidates, X, y_encoded, valid, random_state):
+    """Balanced accuracy on rows `valid` of a random forest trained on each candidate subset
+    (each scores 0 when there are no such rows)."""
+    seed = random_state.randint(2**31 - 1)
+    scores = {}
+    for name, rows in candidates.items():
+        if len(valid) == 0:
+            scores[name] = 0.0
+            continue
+        forest = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
+        forest.fit(X[rows], y_encoded[rows])
+        scores[name] = balanced_accuracy_score(y_encoded[valid], forest.predict(X[valid]))
+    return scores
 
 
 def _highest_scored(rows, scores, n):

@@ -273,7 +273,7 @@ def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     assert params["keep_ratio"] == 0.1 and params["max_epochs"] == 3
     assert set(params) == set(ASSSSampler().get_params()) | {
         "ablation", "suspect_ratio", "issue_probabilities", "crossfit_epochs", "crossfit_lr",
-        "flagged_by", "budgets_from", "retrieval", "medoid_max_rows",
+        "flagged_by", "budgets_from", "retrieval", "medoid_max_rows", "validate_on",
     }
 
 
@@ -330,3 +330,57 @@ def test_crossfit_networks_train_the_epochs_and_learning_rate_asked(monkeypatch)
     ScoreAblationASSS(**settings).fit(X, y)
     ScoreAblationASSS(crossfit_epochs=2, crossfit_lr=3e-3, **settings).fit(X, y)
     assert trained == [(4, 1e-3), (4, 1e-3), (2, 3e-3), (2, 3e-3)]
+
+
+def test_validated_retrieval_keeps_the_candidate_whose_forest_scores_best():
+    """Four tight blobs per class: the medoid candidate is each blob's most central row."""
+    rng = np.random.RandomState(0)
+    centres = 10 * rng.normal(size=(8, 4))
+    blob = np.repeat(np.arange(8), 30)
+    X = centres[blob] + 0.3 * rng.normal(size=(len(blob), 4))
+    y = blob // 4
+    settings = dict(ablation="selector", keep_ratio=8 / len(y), min_samples_per_class=4,
+                    random_state=0, max_epochs=2, label_filter=None)  # fmt: skip
+    medoids = ScoreAblationASSS(retrieval="medoids", **settings).fit(X, y).sample_indices_
+    sampler = ScoreAblationASSS(retrieval="validated", **settings).fit(X, y)
+    np.testing.assert_array_equal(sampler.candidates_["medoids"], medoids)
+    package = sampler.candidates_["package"]
+    np.testing.assert_array_equal(np.bincount(y[package]), sampler.class_budgets_)
+    scores = sampler.validation_scores_
+    assert set(scores) == {"package", "medoids"} and all(0 <= s <= 1 for s in scores.values())
+    best = "medoids" if scores["medoids"] > scores["package"] else "package"
+    assert sampler.chosen_retrieval_ == best
+    np.testing.assert_array_equal(sampler.sample_indices_, sampler.candidates_[best])
+    valid = sampler.validation_rows_
+    assert len(valid) == len(y) - len(np.union1d(package, medoids))
+    assert not np.isin(valid, np.union1d(package, medoids)).any()
+
+
+def test_validated_retrieval_scores_on_unflagged_rows_when_asked(data):
+    X, y = data
+    settings = dict(ablation="selector", retrieval="validated", keep_ratio=0.2, max_epochs=2,
+                    random_state=0, min_samples_per_class=5)  # fmt: skip
+    every = ScoreAblationASSS(**settings).fit(X, y)
+    unflagged = ScoreAblationASSS(validate_on="unflagged", **settings).fit(X, y)
+    assert every.label_issues_.any()
+    assert every.label_issues_[every.validation_rows_].any()
+    assert not unflagged.label_issues_[unflagged.validation_rows_].any()
+    for sampler in (every, unflagged):
+        assert not np.isin(sampler.validation_rows_, sampler.sample_indices_).any()
+
+
+def test_validation_scores_rank_a_subset_that_covers_every_class_first():
+    from sklearn_asss.benchmark._ablation import _validation_scores
+
+    X, y = make_classification(n_samples=600, n_features=6, n_informative=4, n_classes=3,
+                               random_state=1)  # fmt: skip
+    rng = np.random.RandomState(0)
+    covering = np.concatenate([rng.choice(np.flatnonzero(y == c), 20, replace=False)
+                               for c in range(3)])  # fmt: skip
+    one_class = np.concatenate([rng.choice(np.flatnonzero(y == 0), 58, replace=False),
+                                np.flatnonzero(y == 1)[:1], np.flatnonzero(y == 2)[:1]])
+    valid = np.setdiff1d(np.arange(len(y)), np.union1d(covering, one_class))
+    scores = _validation_scores({"covering": covering, "one_class": one_class}, X, y, valid,
+                                np.random.RandomState(0))  # fmt: skip
+    assert scores["covering"] > scores["one_class"] + 0.1
+    assert _validation_scores({"a": covering}, X, y, valid[:0], rng) == {"a": 0.0}
