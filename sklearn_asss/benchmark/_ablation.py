@@ -7,6 +7,7 @@ It lives in the experiment layer, not in the package's API.
 
 import copy
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -169,6 +170,7 @@ default="package"
         "retrieval": [StrOptions(set(RETRIEVALS))],
         "medoid_max_rows": [Interval(Integral, 0, None, closed="left"), None],
         "validate_on": [StrOptions({"unflagged", "all"})],
+        "validate_with": [StrOptions({"forest", "mlp"})],
     }
 
     def __init__(
@@ -184,6 +186,7 @@ default="package"
         retrieval="package",
         medoid_max_rows=None,
         validate_on="all",
+        validate_with="forest",
         **params,
     ):
         super().__init__(**params)
@@ -197,6 +200,7 @@ default="package"
         self.retrieval = retrieval
         self.medoid_max_rows = medoid_max_rows
         self.validate_on = validate_on
+        self.validate_with = validate_with
 
     # its retrieval may draw from other rows or budgets than the clusters made beside the game
     _clusters_beside_game = False
@@ -273,8 +277,9 @@ default="package"
             pool, min(len(pool), _VALIDATION_ROWS), replace=False
         )
         self.validation_scores_ = _validation_scores(
-            self.candidates_, X, y_encoded, self.validation_rows_, random_state
-        )
+            self.candidates_, X, y_encoded, self.validation_rows_, random_state,
+            self.validate_with,
+        )  # fmt: skip
         self.chosen_retrieval_ = max(self.validation_scores_, key=self.validation_scores_.get)
         return self.candidates_[self.chosen_retrieval_]
 
@@ -472,18 +477,25 @@ def _difficulty_strata(difficulty, y_encoded, budgets, random_state):
     return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
 
 
-def _validation_scores(candidates, X, y_encoded, valid, random_state):
-    """Balanced accuracy on rows `valid` of a random forest trained on each candidate subset
-    (each scores 0 when there are no such rows)."""
+def _validation_scores(candidates, X, y_encoded, valid, random_state, model="forest"):
+    """Balanced accuracy on rows `valid` of a `model` (a random forest or the grid's MLP)
+    trained on each candidate subset (each scores 0 when there are no such rows)."""
     seed = random_state.randint(2**31 - 1)
+    n_classes = int(y_encoded.max()) + 1
     scores = {}
     for name, rows in candidates.items():
         if len(valid) == 0:
             scores[name] = 0.0
             continue
-        forest = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
-        forest.fit(X[rows], y_encoded[rows])
-        scores[name] = balanced_accuracy_score(y_encoded[valid], forest.predict(X[valid]))
+        if model == "forest":
+            fitted = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
+            fitted.fit(X[rows], y_encoded[rows])
+        else:
+            fitted = fit_task_classifier(X[rows], y_encoded[rows], n_classes, seed=seed)
+        with warnings.catch_warnings():
+            # a class kept whole has no held-out rows: the score averages over the others
+            warnings.simplefilter("ignore", UserWarning)
+            scores[name] = balanced_accuracy_score(y_encoded[valid], fitted.predict(X[valid]))
     return scores
 
 

@@ -274,6 +274,7 @@ def test_ablation_is_a_parameter_of_a_cloneable_estimator():
     assert set(params) == set(ASSSSampler().get_params()) | {
         "ablation", "suspect_ratio", "issue_probabilities", "crossfit_epochs", "crossfit_lr",
         "flagged_by", "budgets_from", "retrieval", "medoid_max_rows", "validate_on",
+        "validate_with",
     }
 
 
@@ -369,7 +370,8 @@ def test_validated_retrieval_scores_on_unflagged_rows_when_asked(data):
         assert not np.isin(sampler.validation_rows_, sampler.sample_indices_).any()
 
 
-def test_validation_scores_rank_a_subset_that_covers_every_class_first():
+@pytest.mark.parametrize("model", ["forest", "mlp"])
+def test_validation_scores_rank_a_subset_that_covers_every_class_first(model):
     from sklearn_asss.benchmark._ablation import _validation_scores
 
     X, y = make_classification(n_samples=600, n_features=6, n_informative=4, n_classes=3,
@@ -380,7 +382,8 @@ def test_validation_scores_rank_a_subset_that_covers_every_class_first():
     one_class = np.concatenate([rng.choice(np.flatnonzero(y == 0), 58, replace=False),
                                 np.flatnonzero(y == 1)[:1], np.flatnonzero(y == 2)[:1]])
     valid = np.setdiff1d(np.arange(len(y)), np.union1d(covering, one_class))
+    X = X.astype(np.float32)
     scores = _validation_scores({"covering": covering, "one_class": one_class}, X, y, valid,
-                                np.random.RandomState(0))  # fmt: skip
+                                np.random.RandomState(0), model)  # fmt: skip
     assert scores["covering"] > scores["one_class"] + 0.1
     assert _validation_scores({"a": covering}, X, y, valid[:0], rng) == {"a": 0.0}
