@@ -196,8 +196,8 @@ def test_budgets_from_estimated_counts_shrink_a_flooded_class():
         assert flipped[kept].sum() < flipped[labels.sample_indices_].sum()
 
 
-def test_medoid_retrieval_keeps_the_row_nearest_each_centroid():
-    """Four tight blobs per class, four rows kept per class: each blob's most central row."""
+def _blobs():
+    """Four tight blobs per class (rows, classes, blobs) and settings keeping 4 rows a class."""
     rng = np.random.RandomState(0)
     centres = 10 * rng.normal(size=(8, 4))
     blob = np.repeat(np.arange(8), 30)
@@ -205,6 +205,12 @@ def test_medoid_retrieval_keeps_the_row_nearest_each_centroid():
     y = blob // 4
     settings = dict(ablation="selector", keep_ratio=8 / len(y), min_samples_per_class=4,
                     random_state=0, max_epochs=2, label_filter=None)  # fmt: skip
+    return X, y, blob, settings
+
+
+def test_medoid_retrieval_keeps_the_row_nearest_each_centroid():
+    """Four tight blobs per class, four rows kept per class: each blob's most central row."""
+    X, y, blob, settings = _blobs()
     sampler = ScoreAblationASSS(retrieval="medoids", **settings).fit(X, y)
     X_std = sampler._standardise(X).numpy()
     central = [
@@ -335,13 +341,7 @@ def test_crossfit_networks_train_the_epochs_and_learning_rate_asked(monkeypatch)
 
 def test_validated_retrieval_keeps_the_candidate_whose_forest_scores_best():
     """Four tight blobs per class: the medoid candidate is each blob's most central row."""
-    rng = np.random.RandomState(0)
-    centres = 10 * rng.normal(size=(8, 4))
-    blob = np.repeat(np.arange(8), 30)
-    X = centres[blob] + 0.3 * rng.normal(size=(len(blob), 4))
-    y = blob // 4
-    settings = dict(ablation="selector", keep_ratio=8 / len(y), min_samples_per_class=4,
-                    random_state=0, max_epochs=2, label_filter=None)  # fmt: skip
+    X, y, blob, settings = _blobs()
     medoids = ScoreAblationASSS(retrieval="medoids", **settings).fit(X, y).sample_indices_
     sampler = ScoreAblationASSS(retrieval="validated", **settings).fit(X, y)
     np.testing.assert_array_equal(sampler.candidates_["medoids"], medoids)
