@@ -147,7 +147,7 @@ default="package"
         budget spread evenly over 50 equal-width strata of the loss, drawn
         uniformly within each, as :class:`~sklearn_asss.CoverageCentricSampler`).
         ``"validated"``: the package's subset or the ``"medoids"`` one,
-        whichever subset a random forest (100 trees) learns better from,
+        whichever subset a model (``validate_with``) learns better from,
         by its balanced accuracy on up to 4,000 rows in neither subset
         (``validate_on``); the fitted sampler keeps ``candidates_``,
         ``validation_rows_``, ``validation_scores_`` and ``chosen_retrieval_``.
@@ -250,10 +250,10 @@ default="package"
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
     def _validated_retrieval(self, X_std, scores, y_encoded, budgets, random_state, drawn_last):
-        """The package's subset or the medoids', whichever trains the better forest.
+        """The package's subset or the medoids', whichever trains the better model.
 
-        Both candidates are drawn (``candidates_``); a random forest learns
-        from each and is scored by balanced accuracy on up to
+        Both candidates are drawn (``candidates_``); a model (``validate_with``)
+        learns from each and is scored by balanced accuracy on up to
         `_VALIDATION_ROWS` rows in neither subset (``validate_on``;
         ``validation_rows_``, ``validation_scores_``); the package's wins ties
         (``chosen_retrieval_``).
@@ -278,7 +278,7 @@ default="package"
         )
         self.validation_scores_ = _validation_scores(
             self.candidates_, X, y_encoded, self.validation_rows_, random_state,
-            self.validate_with,
+            self.validate_with, self.device,
         )  # fmt: skip
         self.chosen_retrieval_ = max(self.validation_scores_, key=self.validation_scores_.get)
         return self.candidates_[self.chosen_retrieval_]
@@ -477,9 +477,11 @@ def _difficulty_strata(difficulty, y_encoded, budgets, random_state):
     return np.sort(np.concatenate(kept)) if kept else np.array([], dtype=np.intp)
 
 
-def _validation_scores(candidates, X, y_encoded, valid, random_state, model="forest"):
-    """Balanced accuracy on rows `valid` of a `model` (a random forest or the grid's MLP)
-    trained on each candidate subset (each scores 0 when there are no such rows)."""
+def _validation_scores(
+    candidates, X, y_encoded, valid, random_state, model="forest", device="cpu"
+):  # fmt: skip
+    """Balanced accuracy on rows `valid` of a `model` (a random forest, or the grid's MLP on
+    `device`) trained on each candidate subset (each scores 0 when there are no such rows)."""
     seed = random_state.randint(2**31 - 1)
     n_classes = int(y_encoded.max()) + 1
     scores = {}
@@ -491,7 +493,9 @@ def _validation_scores(candidates, X, y_encoded, valid, random_state, model="for
             fitted = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
             fitted.fit(X[rows], y_encoded[rows])
         else:
-            fitted = fit_task_classifier(X[rows], y_encoded[rows], n_classes, seed=seed)
+            fitted = fit_task_classifier(
+                X[rows], y_encoded[rows], n_classes, seed=seed, device=device
+            )
         with warnings.catch_warnings():
             # a class kept whole has no held-out rows: the score averages over the others
             warnings.simplefilter("ignore", UserWarning)

@@ -387,3 +387,20 @@ def test_validation_scores_rank_a_subset_that_covers_every_class_first(model):
                                 np.random.RandomState(0), model)  # fmt: skip
     assert scores["covering"] > scores["one_class"] + 0.1
     assert _validation_scores({"a": covering}, X, y, valid[:0], rng) == {"a": 0.0}
+
+
+def test_validation_by_the_mlp_trains_on_each_candidate_on_the_samplers_device(monkeypatch):
+    from sklearn_asss.benchmark import _ablation
+
+    X, y, blob, settings = _blobs()
+    trained = []
+
+    def recording(X_rows, y_rows, n_classes, **kwargs):
+        trained.append((len(y_rows), kwargs.get("device")))
+        return fit_task_classifier(X_rows, y_rows, n_classes, **kwargs)
+
+    monkeypatch.setattr(_ablation, "fit_task_classifier", recording)
+    sampler = ScoreAblationASSS(retrieval="validated", validate_with="mlp", **settings)
+    sampler.fit(X, y)
+    assert trained == [(8, "cpu"), (8, "cpu")]
+    assert sampler.chosen_retrieval_ in ("package", "medoids")
