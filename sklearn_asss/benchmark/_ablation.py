@@ -218,6 +218,10 @@ default="package"
             return self._retrieve_by_rule(
                 X_std.numpy(), scores, y_encoded, budgets, random_state, drawn_last
             )
+        return self._package_retrieval(X_std, scores, y_encoded, budgets, random_state, drawn_last)
+
+    def _package_retrieval(self, X_std, scores, y_encoded, budgets, random_state, drawn_last):
+        """The package's draw, with this class's ``suspect_ratio`` and ``flagged_by``."""
         by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
         if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "confidence_sample"):
             return super()._retrieve(
@@ -261,8 +265,8 @@ default="package"
         random_state = check_random_state(random_state)
         X = X_std.numpy()
         medoids_state = np.random.RandomState(random_state.randint(2**31 - 1))
-        package = ASSSSampler._retrieve(
-            self, X_std, scores, y_encoded, budgets, random_state, drawn_last=drawn_last
+        package = self._package_retrieval(
+            X_std, scores, y_encoded, budgets, random_state, drawn_last
         )
         medoids = self._retrieve_by_rule(
             X, scores, y_encoded, budgets, medoids_state, drawn_last, rule="medoids"
@@ -483,12 +487,11 @@ def _validation_scores(
     """Balanced accuracy on rows `valid` of a `model` (a random forest, or the grid's MLP on
     `device`) trained on each candidate subset (each scores 0 when there are no such rows)."""
     seed = random_state.randint(2**31 - 1)
+    if len(valid) == 0:
+        return dict.fromkeys(candidates, 0.0)
     n_classes = int(y_encoded.max()) + 1
     scores = {}
     for name, rows in candidates.items():
-        if len(valid) == 0:
-            scores[name] = 0.0
-            continue
         if model == "forest":
             fitted = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
             fitted.fit(X[rows], y_encoded[rows])
