@@ -50,6 +50,7 @@ from .samplers import DeduplicateSampler, RandomSampler
 
 # the rules of ASSSSampler that a distributed pass can apply
 _DISTRIBUTED_RULES = ("clustered", "sample", "top")
+_NEEDS_MEMORY = {"validated": "clusters every kept row's class into K-means medoids"}
 # the parameters of the clustered draw, read from the in-memory rule (one source of defaults)
 _CLUSTER_DEFAULTS = inspect.signature(select_sample_in_clusters).parameters
 _SUSPECT_RATIO = _CLUSTER_DEFAULTS["suspect_ratio"].default
@@ -93,7 +94,9 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
       the clusters being those the in-memory rule forms on the fit sample,
       each row assigned to the nearest centroid of its class (see the user
       guide for how this differs from the in-memory rule);
-      ``"stratified"`` ranks every row of a class and raises a ValueError.
+      ``"stratified"`` ranks every row of a class and ``"validated"`` clusters
+      each class into as many medoids as it keeps: both raise a ValueError;
+      ``"auto"`` is ``"clustered"``.
       With ``label_filter``, the rows of every partition are flagged against
       the fitted sampler's ``label_thresholds_`` (by the mean class
       probabilities of its ``filter_nets_``, or with
@@ -326,13 +329,15 @@ class _Centroids:
 def _rule_of(sampler):
     if isinstance(sampler, ASSSSampler):
         sampler._validate_params()
-        if sampler.selection not in _DISTRIBUTED_RULES:
+        # "auto": the clustered draw, the choice of "validated" needing every row's clusters
+        rule = "clustered" if sampler.selection == "auto" else sampler.selection
+        if rule not in _DISTRIBUTED_RULES:
+            why = _NEEDS_MEMORY.get(rule, "ranks every row of a class by p")
             raise ValueError(
-                f"selection={sampler.selection!r} ranks every row of a class by p, which needs "
-                "the whole table in memory; resample_dask supports selection in "
-                f"{_DISTRIBUTED_RULES}."
+                f"selection={rule!r} {why}, which needs the whole table in memory; "
+                f"resample_dask supports selection in {('auto', *_DISTRIBUTED_RULES)}."
             )
-        return sampler.selection
+        return rule
     if isinstance(sampler, RandomSampler):
         sampler._validate_params()
         if not sampler.stratify:

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import ASSSSampler, _asss, select_subset
 from sklearn_asss._utils import draw_seed
-from sklearn_asss.nn import SelectionCollapseWarning
+from sklearn_asss.nn import SelectionCollapseWarning, fit_task_classifier
 
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
 
@@ -50,7 +50,7 @@ def test_fit_resample_returns_the_kept_rows_unchanged_in_order(data):
 
 
 @pytest.mark.parametrize("objective", ["bilevel", "paper"])
-@pytest.mark.parametrize("selection", ["clustered", "top", "sample", "stratified"])
+@pytest.mark.parametrize("selection", ["clustered", "validated", "top", "sample", "stratified"])
 def test_same_seed_same_indices(data, objective, selection):
     X, y = data
     params = dict(objective=objective, selection=selection, random_state=7, **QUICK)
@@ -79,7 +79,9 @@ def _fitted_with_threads(n_threads, X, y, **params):
 
 @pytest.mark.parametrize("worker", [False, True])
 @pytest.mark.parametrize(
-    "params", [{}, {"label_filter": None}, {"selection": "sample"}]
+    "params",
+    [{}, {"label_filter": None}, {"selection": "sample"}, {"selection": "validated",
+                                                           "keep_ratio": 0.1}],
 )
 def test_the_work_beside_the_game_gives_what_one_thread_gives(
     data, torch_threads, large_game, monkeypatch, params, worker
@@ -105,13 +107,14 @@ def test_the_work_beside_the_game_gives_what_one_thread_gives(
 
 
 @pytest.mark.skipif(not _asss.can_fork_worker(), reason="forks a worker only on Linux")
+@pytest.mark.parametrize("keep_ratio", [0.3, 0.1])
 def test_a_small_game_has_its_work_made_beside_it_in_a_worker_with_the_same_subset(
-    data, torch_threads
+    data, torch_threads, keep_ratio
 ):
     # a second thread would slow a small game down; a worker process does not share its lock
     X, y = data
-    alone = _fitted_with_threads(1, X, y)
-    beside = _fitted_with_threads(2, X, y)
+    alone = _fitted_with_threads(1, X, y, keep_ratio=keep_ratio)
+    beside = _fitted_with_threads(2, X, y, keep_ratio=keep_ratio)
     np.testing.assert_array_equal(alone.sample_indices_, beside.sample_indices_)
     np.testing.assert_array_equal(alone.label_issues_, beside.label_issues_)
 
@@ -612,9 +615,10 @@ def test_tail_compression_is_monotone_and_leaves_the_bulk_alone():
     assert z.max() == 700  # the input is left unchanged
 
 
-def test_redraw_draws_another_subset_of_the_fitted_rows_with_the_same_budgets(data):
+@pytest.mark.parametrize("keep_ratio", [0.3, 0.1])
+def test_redraw_draws_another_subset_of_the_fitted_rows_with_the_same_budgets(data, keep_ratio):
     X, y = data
-    fitted = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    fitted = ASSSSampler(keep_ratio=keep_ratio, random_state=0, **QUICK).fit(X, y)
     scores, subset = fitted.selection_scores_.copy(), fitted.sample_indices_.copy()
     first = fitted._redraw(X, y, 1)
     np.testing.assert_array_equal(first, fitted._redraw(X, y, 1))
@@ -633,3 +637,101 @@ def test_redraw_refuses_rows_the_sampler_was_not_fitted_on(fitted, data):
     X, y = data
     with pytest.raises(ValueError, match="fitted on"):
         fitted._redraw(X[:-1], y[:-1], 0)
+
+
+def test_auto_selection_validates_low_keep_ratios_of_tables_under_20000_rows(data):
+    sampler = ASSSSampler(keep_ratio=0.1)
+    assert sampler._selection_rule(19_999) == "validated"
+    assert sampler._selection_rule(20_000) == "clustered"
+    assert sampler.set_params(keep_ratio=0.11)._selection_rule(100) == "clustered"
+    assert sampler.set_params(selection="top", keep_ratio=0.1)._selection_rule(100) == "top"
+    X, y = data
+    low = ASSSSampler(keep_ratio=0.1, random_state=0, **QUICK).fit(X, y)
+    assert low.selection_ == "validated"
+    scores = low.validation_scores_
+    assert set(scores) == {"clustered", "medoids"} and all(0 <= s <= 1 for s in scores.values())
+    assert low.kept_candidate_ == max(["clustered", "medoids"], key=scores.get)
+    high = ASSSSampler(keep_ratio=0.3, random_state=0, **QUICK).fit(X, y)
+    assert high.selection_ == "clustered"
+    assert high.validation_scores_ is None and high.kept_candidate_ is None
+
+
+def _blobs():
+    """Four tight blobs of 30 rows per class, two classes: rows, labels, blob of each row."""
+    rng = np.random.RandomState(0)
+    centres = 10 * rng.normal(size=(8, 4))
+    blob = np.repeat(np.arange(8), 30)
+    return centres[blob] + 0.3 * rng.normal(size=(len(blob), 4)), blob // 4, blob
+
+
+def _recording_held_out_scores(monkeypatch, scores_of):
+    """Replaces the validated choice's judge by `scores_of` (candidate name -> score)."""
+    seen = {}
+
+    def held_out_scores(candidates, y_encoded, valid, predict):
+        seen.update(candidates=candidates, valid=valid)
+        return {name: scores_of(name) for name in candidates}
+
+    monkeypatch.setattr(_asss, "_held_out_scores", held_out_scores)
+    return seen
+
+
+@pytest.mark.parametrize("winner", ["clustered", "medoids", None])
+def test_validated_selection_keeps_the_candidate_scored_higher_the_clustered_on_ties(
+    monkeypatch, winner
+):
+    # four blobs a class and four rows kept a class: the medoids are each blob's central row
+    X, y, blob = _blobs()
+    seen = _recording_held_out_scores(monkeypatch, lambda name: float(name == winner))
+    sampler = ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
+                          label_filter=None, random_state=0, **QUICK).fit(X, y)  # fmt: skip
+    X_std = sampler._standardise(X).numpy()
+    central = [np.flatnonzero(blob == b)[np.argmin(np.linalg.norm(
+        X_std[blob == b] - X_std[blob == b].mean(axis=0), axis=1))] for b in range(8)]
+    candidates = seen["candidates"]
+    np.testing.assert_array_equal(candidates["medoids"], central)
+    np.testing.assert_array_equal(np.bincount(y[candidates["clustered"]]), [4, 4])
+    assert not np.array_equal(candidates["clustered"], central)
+    kept = winner or "clustered"
+    assert sampler.kept_candidate_ == kept
+    np.testing.assert_array_equal(sampler.sample_indices_, candidates[kept])
+    # the judge's rows: every row in neither candidate (fewer than 4,000)
+    in_either = np.union1d(candidates["clustered"], candidates["medoids"])
+    np.testing.assert_array_equal(np.sort(seen["valid"]), np.setdiff1d(np.arange(240), in_either))
+
+
+def test_validated_selection_judges_by_a_task_network_trained_on_each_candidate(monkeypatch):
+    X, y, _ = _blobs()
+    trained = []
+
+    def recording(X_rows, y_rows, n_classes, **kwargs):
+        trained.append((len(y_rows), kwargs["device"], kwargs["hidden_layer_sizes"]))
+        return fit_task_classifier(X_rows, y_rows, n_classes, **kwargs)
+
+    monkeypatch.setattr(_asss, "fit_task_classifier", recording)
+    sampler = ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
+                          label_filter=None, hidden_layer_sizes=(16,), random_state=0,
+                          **QUICK).fit(X, y)  # fmt: skip
+    assert trained == [(8, "cpu", (16,)), (8, "cpu", (16,))]
+    scores = sampler.validation_scores_
+    assert sampler.kept_candidate_ == max(["clustered", "medoids"], key=scores.get)
+
+
+def test_validated_medoids_take_the_flagged_rows_the_clustered_draw_needed(data, monkeypatch):
+    # a class of 45 rows (15 of them another class's), under its floor of 50, is kept whole,
+    # its flagged rows with it
+    X, y = data
+    rows = np.concatenate([np.flatnonzero(y != 2), np.flatnonzero(y == 2)[:30]])
+    X, y = X[rows], y[rows].copy()
+    y[np.flatnonzero(y == 0)[:15]] = 2
+    seen = _recording_held_out_scores(monkeypatch, lambda name: float(name == "medoids"))
+    sampler = ASSSSampler(selection="validated", keep_ratio=0.5, random_state=0, **QUICK)
+    sampler.fit(X, y)
+    clustered, medoids = seen["candidates"]["clustered"], seen["candidates"]["medoids"]
+    flagged = sampler.label_issues_
+    needed = clustered[flagged[clustered]]
+    assert len(needed) > 0
+    np.testing.assert_array_equal(medoids[flagged[medoids]], needed)
+    for subset in (clustered, medoids, sampler.sample_indices_):
+        counts = np.bincount(np.searchsorted(sampler.classes_, y[subset]))
+        np.testing.assert_array_equal(counts, sampler.class_budgets_)

@@ -260,9 +260,10 @@ def test_row_uniforms_depend_on_position_and_seed_only():
     assert np.mean(row_uniforms(positions, seed=8) == u) < 1e-4
 
 
-def test_stratified_rule_needs_the_table_in_memory(client, table, fitted_asss):
-    sampler = copy.deepcopy(fitted_asss).set_params(selection="stratified")
-    with pytest.raises(ValueError, match="selection='stratified'.*whole table in memory"):
+@pytest.mark.parametrize("selection", ["stratified", "validated"])
+def test_rules_of_every_row_need_the_table_in_memory(client, table, fitted_asss, selection):
+    sampler = copy.deepcopy(fitted_asss).set_params(selection=selection)
+    with pytest.raises(ValueError, match=f"selection='{selection}'.*whole table in memory"):
         resample_dask(sampler, *_dask_frame(table, 2), prefit=True)
 
 

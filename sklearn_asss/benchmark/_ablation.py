@@ -7,20 +7,18 @@ It lives in the experiment layer, not in the package's API.
 
 import copy
 import inspect
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
 from .. import ASSSSampler
-from .._asss import _label_confidence
+from .._asss import _held_out_scores, _label_confidence
 from .._confident_learning import confident_thresholds
 from .._selection import (
     _clusters_per_class,
@@ -205,9 +203,15 @@ default="package"
     # its retrieval may draw from other rows or budgets than the clusters made beside the game
     _clusters_beside_game = False
 
+    def _selection_rule(self, n_rows):
+        # "auto" is the clustered draw, the one these retrievals replace or (retrieval=
+        # "validated") weigh against the medoids
+        return "clustered" if self.selection == "auto" else super()._selection_rule(n_rows)
+
     def _retrieve(
-        self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None, clusters=None
-    ):
+        self, X_std, scores, y_encoded, budgets, random_state, drawn_last=None, clusters=None,
+        medoids=None,
+    ):  # fmt: skip
         if self.budgets_from.startswith("estimated") and drawn_last is not None:
             budgets = self._estimated_budgets(y_encoded, drawn_last, budgets.sum())
         if self.retrieval == "validated":
@@ -222,7 +226,8 @@ default="package"
 
     def _package_retrieval(self, X_std, scores, y_encoded, budgets, random_state, drawn_last):
         """The package's draw, with this class's ``suspect_ratio`` and ``flagged_by``."""
-        by_suspect_ratio = self.suspect_ratio is not None and self.selection == "clustered"
+        rule = self._selection_rule(len(y_encoded))
+        by_suspect_ratio = self.suspect_ratio is not None and rule == "clustered"
         if not by_suspect_ratio and (drawn_last is None or self.flagged_by == "confidence_sample"):
             return super()._retrieve(
                 X_std, scores, y_encoded, budgets, random_state, drawn_last=drawn_last
@@ -232,7 +237,7 @@ default="package"
         def draw(rows, rows_budgets):
             if not by_suspect_ratio:
                 return select_subset(
-                    scores[rows], y_encoded[rows], rows_budgets, selection=self.selection,
+                    scores[rows], y_encoded[rows], rows_budgets, selection=rule,
                     X=X_rows[rows], random_state=random_state,
                 )  # fmt: skip
             # select_subset's clustered rule, with the suspect ratio set
@@ -246,7 +251,7 @@ default="package"
 
         def draw_rest(rows, rows_budgets):
             by = scores if self.flagged_by == "score" else confidence
-            if self.flagged_by == "confidence" or self.selection == "top":
+            if self.flagged_by == "confidence" or rule == "top":
                 return select_top(by[rows], y_encoded[rows], rows_budgets)
             return select_sample(by[rows], y_encoded[rows], rows_budgets, random_state)
 
@@ -295,6 +300,7 @@ default="package"
         random_state = check_random_state(random_state)
         confidence = _label_confidence(self.task_losses_)
         rule = rule or self.retrieval
+        package_rule = self._selection_rule(len(y_encoded))
 
         def draw(rows, rows_budgets):
             if rule == "difficulty_strata":
@@ -311,7 +317,7 @@ default="package"
             if (by_medoids == rows_budgets).all():
                 return kept
             others = _select_by_rule(
-                self.selection, scores[rows], y_encoded[rows], rows_budgets - by_medoids,
+                package_rule, scores[rows], y_encoded[rows], rows_budgets - by_medoids,
                 X[rows], random_state,
             )  # fmt: skip
             return np.sort(np.concatenate([kept, others]))
@@ -487,11 +493,9 @@ def _validation_scores(
     """Balanced accuracy on rows `valid` of a `model` (a random forest, or the grid's MLP on
     `device`) trained on each candidate subset (each scores 0 when there are no such rows)."""
     seed = random_state.randint(2**31 - 1)
-    if len(valid) == 0:
-        return dict.fromkeys(candidates, 0.0)
     n_classes = int(y_encoded.max()) + 1
-    scores = {}
-    for name, rows in candidates.items():
+
+    def predict(rows, valid):
         if model == "forest":
             fitted = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
             fitted.fit(X[rows], y_encoded[rows])
@@ -499,11 +503,9 @@ def _validation_scores(
             fitted = fit_task_classifier(
                 X[rows], y_encoded[rows], n_classes, seed=seed, device=device
             )
-        with warnings.catch_warnings():
-            # a class kept whole has no held-out rows: the score averages over the others
-            warnings.simplefilter("ignore", UserWarning)
-            scores[name] = balanced_accuracy_score(y_encoded[valid], fitted.predict(X[valid]))
-    return scores
+        return fitted.predict(X[valid])
+
+    return _held_out_scores(candidates, y_encoded, valid, predict)
 
 
 def _highest_scored(rows, scores, n):

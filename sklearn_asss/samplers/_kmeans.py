@@ -147,6 +147,8 @@ class KMeansSampler(BaseSubsampler):
         kept = []
         for c, budget in enumerate(budgets):
             rows = np.flatnonzero(y_encoded == c)
+            if budget == 0:  # a class with no rows to keep (none left to draw from)
+                continue
             if self.per_class:
                 labels_c, distances_c, self.n_clusters_[c] = self._cluster(
                     X[rows], int(budget), random_state
