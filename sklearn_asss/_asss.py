@@ -211,17 +211,19 @@ default="auto"
         the task network learns better: the ``"clustered"`` draw, and class
         prototypes (:class:`~sklearn_asss.KMeansSampler`'s rows nearest the
         K-means centroids, on each class's rows the label filter does not
-        flag; the flagged rows a class needs are those of the clustered draw).
+        flag and whose label its networks give at least a uniform guess's
+        probability, one over the number of classes; the flagged rows a class
+        needs are those of the clustered draw).
         A task network (``hidden_layer_sizes`` or ``task_module``, 20
         epochs of 256 rows) learns from each candidate and is scored by
         balanced accuracy on up to 4,000 rows in neither, every row flagged or
         not (``validation_scores_``); the clustered draw wins ties. On the
         quality grid's six panel tables at 1-10% kept it retained more
-        accuracy than the clustered draw alone, by 1.8 paired standard
-        errors on average with the MLP downstream and 2.1 with a forest
-        (optdigits +3.4 points, ring −0.3 to −2.3), and the cells where ASSS
-        misses one of the grid's quality bars fell from 49 to 35 of 72 (MLP)
-        and from 42 to 39 (forest), at 0.1-0.2 s more per fit; on shuttle
+        accuracy than the clustered draw alone, by 1.7 paired standard
+        errors on average with the MLP downstream and 2.3 with a forest
+        (optdigits +3.4 points, ring −0.2 to −1.9), and the cells where ASSS
+        misses one of the grid's quality bars fell from 49 to 33 of 72 (MLP)
+        and from 42 to 32 (forest), at 0.1-0.2 s more per fit; on shuttle
         and connect-4, not validated by ``"auto"``, it lost about as often as
         it won (the user guide).
         ``"clustered"`` splits each class into K-means clusters (one per five
@@ -812,7 +814,7 @@ default="features+label+loss"
                 made.clusters, made.medoids = self._clusters(
                     X_std.numpy(), y_encoded,
                     self._budgets_trusting_filter(y_encoded, budgets, drawn_last), drawn_last,
-                    made.random_state,
+                    made.random_state, None if made.label_flags is None else made.label_flags[2],
                 )  # fmt: skip
 
             steps.append(cluster_rows)
@@ -1062,7 +1064,9 @@ default="features+label+loss"
         rule = self._selection_rule(len(y_encoded))
         validated = rule == "validated"
         if validated and clusters is None:
-            clusters, medoids = self._clusters(X, y_encoded, budgets, drawn_last, random_state)
+            clusters, medoids = self._clusters(
+                X, y_encoded, budgets, drawn_last, random_state, self.label_probabilities_
+            )
         kept = _select_subset(
             p, y_encoded, budgets, selection="clustered" if validated else rule,
             X=X, random_state=random_state, drawn_last=drawn_last,
@@ -1072,15 +1076,18 @@ default="features+label+loss"
             return kept
         return self._validated_choice(X, y_encoded, kept, medoids, drawn_last, random_state)
 
-    def _clusters(self, X, y_encoded, budgets, drawn_last, random_state):
+    def _clusters(self, X, y_encoded, budgets, drawn_last, random_state, label_probabilities):
         """The clusters of the clustered draw (:func:`trusted_clusters`) and, when the rule
         is ``"validated"``, the medoids of the rows not `drawn_last`: per class, as many
-        K-means clusters as it keeps of them, the row nearest each centroid."""
+        K-means clusters as it keeps of them, the row nearest each centroid, among its rows
+        :func:`_credible_rows` of `label_probabilities` (the label filter's)."""
         clusters = trusted_clusters(X, y_encoded, budgets, drawn_last, random_state)
         if self._selection_rule(len(y_encoded)) != "validated":
             return clusters, None
         rows, rows_budgets = _trusted_rows(y_encoded, budgets, drawn_last)
         rows = np.arange(len(y_encoded))[rows]
+        if label_probabilities is not None:
+            rows = _credible_rows(rows, y_encoded, rows_budgets, label_probabilities)
         medoids = KMeansSampler()._select(X[rows], y_encoded[rows], rows_budgets, random_state)
         return clusters, np.sort(rows[medoids])
 
@@ -1300,6 +1307,21 @@ class _BesideGame:
 
     filter_nets = folds = message = probabilities = label_flags = None
     clusters = medoids = random_state = None
+
+
+def _credible_rows(rows, y_encoded, budgets, label_probabilities):
+    """Of `rows`, those whose label has at least a uniform guess's probability (one over the
+    number of classes; the label filter leaves some flipped rows unflagged, far below it),
+    or a class's ``budgets[c]`` rows of highest probability where fewer have."""
+    probability = label_probabilities[rows]
+    credible = probability >= 1 / len(budgets)
+    labels = y_encoded[rows]
+    short = np.bincount(labels[credible], minlength=len(budgets)) < budgets
+    for c in np.flatnonzero(short):
+        of_class = np.flatnonzero(labels == c)
+        credible[of_class] = False
+        credible[of_class[np.argsort(-probability[of_class], kind="stable")[: budgets[c]]]] = True
+    return rows[credible]
 
 
 def _held_out_scores(candidates, y_encoded, valid, predict):

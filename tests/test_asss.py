@@ -735,3 +735,26 @@ def test_validated_medoids_take_the_flagged_rows_the_clustered_draw_needed(data,
     for subset in (clustered, medoids, sampler.sample_indices_):
         counts = np.bincount(np.searchsorted(sampler.classes_, y[subset]))
         np.testing.assert_array_equal(counts, sampler.class_budgets_)
+
+
+def test_credible_rows_have_at_least_a_uniform_guess_on_their_label_or_are_a_class_best():
+    y_encoded = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
+    probability = np.array([0.9, 0.2, 0.5, 0.1, 0.3, 0.4, 0.6, 0.1, 0.2, 0.05])
+    rows = np.arange(1, 10)  # row 0 is not among them
+    credible = _asss._credible_rows(rows, y_encoded, np.array([2, 1, 1]), probability)
+    # class 0 has one credible row (0.5) for two kept: its two best; class 1 both of its
+    # credible rows; class 2 none: its best
+    np.testing.assert_array_equal(credible, [1, 2, 5, 6, 8])
+
+
+def test_validated_medoids_are_drawn_from_the_rows_whose_label_is_credible(data, monkeypatch):
+    X, y = data
+    y = y.copy()
+    y[::4] = (y[::4] + 1) % 3
+    seen = _recording_held_out_scores(monkeypatch, lambda name: 0.0)
+    sampler = ASSSSampler(selection="validated", keep_ratio=0.1, random_state=0, **QUICK)
+    sampler.fit(X, y)
+    probability, flagged = sampler.label_probabilities_, sampler.label_issues_
+    assert (~flagged & (probability < 1 / 3)).any()
+    medoids = seen["candidates"]["medoids"]
+    assert (probability[medoids[~flagged[medoids]]] >= 1 / 3).all()
