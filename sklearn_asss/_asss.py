@@ -1205,10 +1205,12 @@ default="features+label+loss"
         scores = self._retrieval_scores(
             self.selection_scores_, self.task_losses_, self.label_probabilities_
         )
+        fitted_choice = self.validation_scores_, self.kept_candidate_
         indices = self._retrieve(
             self._standardise(X), scores, y_encoded, self.class_budgets_,
             check_random_state(random_state), drawn_last=self.label_issues_,
         )  # fmt: skip
+        self.validation_scores_, self.kept_candidate_ = fitted_choice  # those of the fit
         return np.sort(np.asarray(indices, dtype=np.intp))
 
     def score_samples(self, X, y=None):

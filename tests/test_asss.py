@@ -620,6 +620,7 @@ def test_redraw_draws_another_subset_of_the_fitted_rows_with_the_same_budgets(da
     X, y = data
     fitted = ASSSSampler(keep_ratio=keep_ratio, random_state=0, **QUICK).fit(X, y)
     scores, subset = fitted.selection_scores_.copy(), fitted.sample_indices_.copy()
+    choice = fitted.validation_scores_, fitted.kept_candidate_
     first = fitted._redraw(X, y, 1)
     np.testing.assert_array_equal(first, fitted._redraw(X, y, 1))
     second = fitted._redraw(X, y, 2)
@@ -628,9 +629,10 @@ def test_redraw_draws_another_subset_of_the_fitted_rows_with_the_same_budgets(da
         assert len(np.unique(indices)) == len(indices)
         counts = np.bincount(np.searchsorted(fitted.classes_, y[indices]))
         np.testing.assert_array_equal(counts, fitted.class_budgets_)
-    # the fitted sampler is left as it was: no new game, the same scores and subset
+    # the fitted sampler is left as it was: no new game, the same scores, subset and choice
     np.testing.assert_array_equal(fitted.selection_scores_, scores)
     np.testing.assert_array_equal(fitted.sample_indices_, subset)
+    assert (fitted.validation_scores_, fitted.kept_candidate_) == choice
 
 
 def test_redraw_refuses_rows_the_sampler_was_not_fitted_on(fitted, data):
