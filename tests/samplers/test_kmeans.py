@@ -93,3 +93,14 @@ def test_verbose_prints_each_class(capsys):
     out = capsys.readouterr().out
     assert "class 0: 1000 rows, 100 clusters, 100 kept" in out
     assert "class 1: 50 rows" in out
+
+
+def test_a_class_with_no_rows_to_keep_is_passed_over():
+    # ASSSSampler's prototypes: a class whose rows the label filter flagged whole has a
+    # budget of 0 and no rows to cluster
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    y_encoded = np.ones(20, dtype=int)
+    sampler = KMeansSampler()
+    kept = sampler._select(X, y_encoded, np.array([0, 3]), np.random.RandomState(0))
+    assert len(kept) == 3 and (y_encoded[kept] == 1).all()
+    np.testing.assert_array_equal(sampler.n_clusters_, [0, 3])
