@@ -224,8 +224,8 @@ default="auto"
         (optdigits +3.4 points, ring −0.2 to −1.9), and the cells where ASSS
         misses one of the grid's quality bars fell from 49 to 33 of 72 (MLP)
         and from 42 to 32 (forest), at 0.1-0.2 s more per fit; on shuttle
-        and connect-4, not validated by ``"auto"``, it lost about as often as
-        it won (the user guide).
+        and connect-4, not validated by ``"auto"``, it gained macro F1 but took
+        2.6-5 times the selection time (the user guide).
         ``"clustered"`` splits each class into K-means clusters (one per five
         rows to keep, at most 1,000, on the standardised features the networks
         see), gives each cluster a share of the class budget in proportion to
@@ -682,6 +682,7 @@ default="features+label+loss"
         self.feature_scale_ = _safe_scale(X.std(axis=0))
         X_std = self._standardise(X)
         self.selection_ = self._selection_rule(len(X))
+        self.validation_scores_ = self.kept_candidate_ = None
         self.game_indices_ = _game_sample(y_encoded, self.max_game_samples, random_state)
         seed = draw_seed(random_state)
         # the distinct (row, label) pairs, found once for the game and the scoring pass
@@ -810,12 +811,16 @@ default="features+label+loss"
             made.random_state = copy.deepcopy(random_state)
 
             def cluster_rows(stop):
-                drawn_last = None if made.label_flags is None else made.label_flags[1]
-                made.clusters, made.medoids = self._clusters(
-                    X_std.numpy(), y_encoded,
-                    self._budgets_trusting_filter(y_encoded, budgets, drawn_last), drawn_last,
-                    made.random_state, None if made.label_flags is None else made.label_flags[2],
-                )  # fmt: skip
+                flags = made.label_flags or (None, None, None)
+                rows_budgets = self._budgets_trusting_filter(y_encoded, budgets, flags[1])
+                X = X_std.numpy()
+                made.clusters = trusted_clusters(
+                    X, y_encoded, rows_budgets, flags[1], made.random_state
+                )
+                if rule == "validated":
+                    made.medoids = self._medoids(
+                        X, y_encoded, rows_budgets, flags[1], made.random_state, flags[2]
+                    )
 
             steps.append(cluster_rows)
         return steps, beside
@@ -1059,12 +1064,12 @@ default="features+label+loss"
         With ``selection="validated"`` (or ``"auto"`` resolved to it), the clustered draw or
         the medoids, whichever trains the better network (:meth:`_validated_choice`).
         """
-        self.validation_scores_ = self.kept_candidate_ = None
         X = X_std.numpy()
         rule = self._selection_rule(len(y_encoded))
         validated = rule == "validated"
         if validated and clusters is None:
-            clusters, medoids = self._clusters(
+            clusters = trusted_clusters(X, y_encoded, budgets, drawn_last, random_state)
+            medoids = self._medoids(
                 X, y_encoded, budgets, drawn_last, random_state, self.label_probabilities_
             )
         kept = _select_subset(
@@ -1076,20 +1081,16 @@ default="features+label+loss"
             return kept
         return self._validated_choice(X, y_encoded, kept, medoids, drawn_last, random_state)
 
-    def _clusters(self, X, y_encoded, budgets, drawn_last, random_state, label_probabilities):
-        """The clusters of the clustered draw (:func:`trusted_clusters`) and, when the rule
-        is ``"validated"``, the medoids of the rows not `drawn_last`: per class, as many
+    def _medoids(self, X, y_encoded, budgets, drawn_last, random_state, label_probabilities):
+        """The validated choice's prototypes of the rows not `drawn_last`: per class, as many
         K-means clusters as it keeps of them, the row nearest each centroid, among its rows
         :func:`_credible_rows` of `label_probabilities` (the label filter's)."""
-        clusters = trusted_clusters(X, y_encoded, budgets, drawn_last, random_state)
-        if self._selection_rule(len(y_encoded)) != "validated":
-            return clusters, None
         rows, rows_budgets = _trusted_rows(y_encoded, budgets, drawn_last)
         rows = np.arange(len(y_encoded))[rows]
         if label_probabilities is not None:
             rows = _credible_rows(rows, y_encoded, rows_budgets, label_probabilities)
         medoids = KMeansSampler()._select(X[rows], y_encoded[rows], rows_budgets, random_state)
-        return clusters, np.sort(rows[medoids])
+        return np.sort(rows[medoids])
 
     def _validated_choice(self, X, y_encoded, clustered, medoids, drawn_last, random_state):
         """The candidate subset, clustered draw or medoids (with the flagged rows the
@@ -1098,10 +1099,7 @@ default="features+label+loss"
         if drawn_last is not None:
             medoids = np.sort(np.concatenate([medoids, clustered[drawn_last[clustered]]]))
         candidates = {"clustered": clustered, "medoids": medoids}
-        held_out = np.ones(len(y_encoded), dtype=bool)
-        held_out[clustered] = held_out[medoids] = False
-        pool = np.flatnonzero(held_out)
-        valid = random_state.choice(pool, min(len(pool), _VALIDATION_ROWS), replace=False)
+        valid = _held_out_rows(candidates, np.ones(len(y_encoded), dtype=bool), random_state)
         seed = random_state.randint(2**31 - 1)
         self.validation_scores_ = _held_out_scores(
             candidates, y_encoded, valid,
@@ -1324,6 +1322,16 @@ def _credible_rows(rows, y_encoded, budgets, label_probabilities):
         credible[of_class] = False
         credible[of_class[np.argsort(-probability[of_class], kind="stable")[: budgets[c]]]] = True
     return rows[credible]
+
+
+def _held_out_rows(candidates, eligible, random_state):
+    """Up to ``_VALIDATION_ROWS`` rows drawn from the `eligible` ones (a boolean mask) that
+    are in no candidate subset of `candidates` (``{name: rows}``)."""
+    held_out = eligible.copy()
+    for rows in candidates.values():
+        held_out[rows] = False
+    pool = np.flatnonzero(held_out)
+    return random_state.choice(pool, min(len(pool), _VALIDATION_ROWS), replace=False)
 
 
 def _held_out_scores(candidates, y_encoded, valid, predict):

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
 from .. import ASSSSampler
-from .._asss import _held_out_scores, _label_confidence
+from .._asss import _held_out_rows, _held_out_scores, _label_confidence
 from .._confident_learning import confident_thresholds
 from .._selection import (
     _clusters_per_class,
@@ -63,8 +63,8 @@ RETRIEVALS = (
 )
 # "difficulty_strata": CCS's rule and defaults (CoverageCentricSampler's) on the task losses
 _HARD_CUT_RATIO, _N_STRATA = 0.1, 50
-# "validated": the held-out rows scored and the trees of the forest each candidate trains
-_VALIDATION_ROWS, _VALIDATION_TREES = 4000, 100
+# "validated": the trees of the forest each candidate trains
+_VALIDATION_TREES = 100
 
 
 class ScoreAblationASSS(ASSSSampler):
@@ -263,7 +263,7 @@ default="package"
 
         Both candidates are drawn (``candidates_``); a model (``validate_with``)
         learns from each and is scored by balanced accuracy on up to
-        `_VALIDATION_ROWS` rows in neither subset (``validate_on``;
+        4,000 rows in neither subset (``validate_on``;
         ``validation_rows_``, ``validation_scores_``); the package's wins ties
         (``chosen_retrieval_``).
         """
@@ -277,14 +277,10 @@ default="package"
             X, scores, y_encoded, budgets, medoids_state, drawn_last, rule="medoids"
         )
         self.candidates_ = {"package": package, "medoids": medoids}
-        held_out = np.ones(len(y_encoded), dtype=bool)
+        eligible = np.ones(len(y_encoded), dtype=bool)
         if drawn_last is not None and self.validate_on == "unflagged":
-            held_out = ~drawn_last
-        held_out[package] = held_out[medoids] = False
-        pool = np.flatnonzero(held_out)
-        self.validation_rows_ = random_state.choice(
-            pool, min(len(pool), _VALIDATION_ROWS), replace=False
-        )
+            eligible = ~drawn_last
+        self.validation_rows_ = _held_out_rows(self.candidates_, eligible, random_state)
         self.validation_scores_ = _validation_scores(
             self.candidates_, X, y_encoded, self.validation_rows_, random_state,
             self.validate_with, self.device,
