@@ -5,12 +5,13 @@ Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_filter_networks.py \
         [--dataset shuttle] [--label-noise 0.2] [--noise-kind symmetric] [--flips 3] \
-        [--game-batch-sizes 256 512] [--folds 3]
+        [--game-batch-sizes 256 512] [--folds 3] [--widths 64 32]
 
 For each flip of the labels (random states 0, 1, ...) and each game batch size
 (the filter's schedule follows it), trains ``ASSSSampler``'s filter networks
 (one per stratified fold of the rows, on the other folds; ``--folds 2`` as in a
-large game's quick schedule) each way, on one torch thread, and prints per
+large game's quick schedule; ``--widths``, their hidden widths, by default the
+task network's 128 and 64) each way, on one torch thread, and prints per
 way: the out-of-fold accuracy against the true labels, the ROC AUC of
 ``1 - p(label)`` for "flipped", the genuine rows the filter flags in each class
 of fewer than 500 genuine rows, the flipped rows it leaves unflagged, the
@@ -46,6 +47,7 @@ def main():
     parser.add_argument("--flips", type=int, default=3)
     parser.add_argument("--game-batch-sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--folds", type=int, default=_asss._FILTER_FOLDS)
+    parser.add_argument("--widths", type=int, nargs="+", default=[128, 64])
     args = parser.parse_args()
     torch.set_num_threads(1)
     X, y = load_standardised(args.dataset)
@@ -59,7 +61,10 @@ def main():
         seeds = _asss._filter_seeds(flip, args.folds)
         for game_batch_size in args.game_batch_sizes:
             batch_size, lr, epochs = _asss._filter_schedule(game_batch_size, len(trained_on[0]))
-            schedule = dict(max_epochs=epochs, lr=lr, batch_size=batch_size)
+            schedule = dict(
+                max_epochs=epochs, lr=lr, batch_size=batch_size,
+                hidden_layer_sizes=tuple(args.widths),
+            )  # fmt: skip
             print(f"{args.dataset} flip {flip}: {epochs} epochs of {batch_size} rows, lr {lr:.2e}")
             stopped = _asss._stopping_by_folds(
                 X, noisy, np.arange(len(y)), folds, _asss._FILTER_PATIENCE
@@ -79,7 +84,7 @@ def main():
 
 
 def _stacked(X, noisy, trained_on, n_classes, seeds, schedule):
-    modules = task_modules(X.shape[1], n_classes, seeds)
+    modules = task_modules(X.shape[1], n_classes, seeds, schedule["hidden_layer_sizes"])
     return fit_task_classifiers(
         [X[rows] for rows in trained_on], [noisy[rows] for rows in trained_on], n_classes,
         seeds=seeds, modules=modules, **schedule,
@@ -90,7 +95,8 @@ def _one_by_one(X, noisy, trained_on, n_classes, seeds, schedule):
     return [
         fit_task_classifier(
             X[rows], noisy[rows], n_classes, seed=seed,
-            module=task_modules(X.shape[1], n_classes, [seed])[0], **schedule,
+            module=task_modules(X.shape[1], n_classes, [seed], schedule["hidden_layer_sizes"])[0],
+            **schedule,
         )  # fmt: skip
         for rows, seed in zip(trained_on, seeds)
     ]

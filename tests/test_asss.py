@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_asss import ASSSSampler, _asss, select_subset
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn import SelectionCollapseWarning, fit_task_classifier
+from sklearn_asss.nn._stacked import fit_task_classifiers
 
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
 
@@ -706,17 +707,42 @@ def test_validated_selection_judges_by_a_task_network_trained_on_each_candidate(
     X, y, _ = _blobs()
     trained = []
 
-    def recording(X_rows, y_rows, n_classes, **kwargs):
-        trained.append((len(y_rows), kwargs["device"], kwargs["hidden_layer_sizes"]))
-        return fit_task_classifier(X_rows, y_rows, n_classes, **kwargs)
+    def recording(X_sets, y_sets, n_classes, **kwargs):
+        trained.append(([len(y) for y in y_sets], kwargs["device"], kwargs["hidden_layer_sizes"]))
+        seeds.append(kwargs["seeds"])
+        return fit_task_classifiers(X_sets, y_sets, n_classes, **kwargs)
 
-    monkeypatch.setattr(_asss, "fit_task_classifier", recording)
+    seeds = []
+    monkeypatch.setattr(_asss, "fit_task_classifiers", recording)
     sampler = ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
                           label_filter=None, hidden_layer_sizes=(16,), random_state=0,
                           **QUICK).fit(X, y)  # fmt: skip
-    assert trained == [(8, "cpu", (16,)), (8, "cpu", (16,))]
+    # one stacked network of the two judges, from the same initial weights
+    assert trained == [([8, 8], "cpu", (16,))]
+    assert len(set(seeds[0])) == 1
     scores = sampler.validation_scores_
     assert sampler.kept_candidate_ == max(["clustered", "medoids"], key=scores.get)
+
+
+def test_validated_selection_judges_with_the_task_module_given(monkeypatch):
+    # a user's module cannot be stacked: a skorch net of it per candidate, same initial weights
+    X, y, _ = _blobs()
+    trained = []
+
+    def recording(X_rows, y_rows, n_classes, **kwargs):
+        module = kwargs["module"]
+        trained.append((len(y_rows), module, module[0].weight.detach().clone()))
+        return fit_task_classifier(X_rows, y_rows, n_classes, **kwargs)
+
+    module = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    monkeypatch.setattr(_asss, "fit_task_classifier", recording)
+    ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
+                label_filter=None, task_module=module, random_state=0,
+                **QUICK).fit(X, y)  # fmt: skip
+    assert [n for n, _, _ in trained] == [8, 8]
+    (_, first, first_weights), (_, second, second_weights) = trained
+    assert isinstance(first, torch.nn.Sequential) and module not in (first, second)
+    assert torch.equal(first_weights, second_weights)  # the same initial weights
 
 
 def test_validated_medoids_take_the_flagged_rows_the_clustered_draw_needed(data, monkeypatch):

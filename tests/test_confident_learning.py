@@ -328,6 +328,36 @@ def test_filter_networks_are_the_task_module_given():
         assert net.module_[0].out_features == 8
 
 
+def _hidden_widths(net):
+    layers = [m for m in net.module_.modules() if isinstance(m, torch.nn.Linear)]
+    return tuple(layer.out_features for layer in layers[:-1])
+
+
+@pytest.mark.parametrize(
+    "filter_widths, expected", [("auto", (32, 8)), ((12, 6), (12, 6)), ([5], (5,))]
+)
+def test_filter_networks_of_a_small_game_are_half_the_task_network_s_width(
+    filter_widths, expected
+):
+    # on a small game the filter decides the selection's time: "auto" halves every width
+    X, y = make_blobs(n_samples=300, centers=2, n_features=4, random_state=0)
+    sampler = ASSSSampler(
+        max_epochs=1, random_state=0, warmup_epochs=1, hidden_layer_sizes=(64, 17),
+        filter_hidden_layer_sizes=filter_widths,
+    ).fit(X, y)  # fmt: skip
+    assert _hidden_widths(sampler.net_) == (64, 17)
+    assert [_hidden_widths(net) for net in sampler.filter_nets_] == [expected] * _FILTER_FOLDS
+
+
+def test_filter_networks_of_a_large_game_are_the_task_network_s_width():
+    sampler = ASSSSampler(hidden_layer_sizes=(64, 17))
+    assert sampler._game_schedule(_OUTPUT_LAYER_MIN_ROWS)["filter_hidden_layer_sizes"] == (64, 17)
+    small = sampler._game_schedule(_OUTPUT_LAYER_MIN_ROWS - 1)
+    assert small["filter_hidden_layer_sizes"] == (32, 8)
+    given = sampler.set_params(filter_hidden_layer_sizes=[9])._game_schedule(10**6)
+    assert given["filter_hidden_layer_sizes"] == (9,)
+
+
 def _fold_loss(net, X_std, y, fold):
     probabilities = net.predict_proba(X_std[fold])
     return float(np.mean(-np.log(probabilities[np.arange(len(fold)), y[fold]])))

@@ -323,7 +323,7 @@ def test_a_failure_beside_the_game_reaches_the_caller(
     def diverged(*args, **kwargs):
         raise TrainingDivergedError("the training of task network(s) [1] diverged")
 
-    monkeypatch.setattr(ASSSSampler, "_fit_filter_nets", diverged)
+    monkeypatch.setattr(ASSSSampler, "_fit_plain_nets", diverged)
     sampler = ASSSSampler(random_state=0, **QUICK)
     with pytest.raises(TrainingDivergedError, match=r"network\(s\) \[1\]"):
         sampler.fit(X, y)

@@ -501,7 +501,10 @@ def _validation_scores(
             )
         return fitted.predict(X[valid])
 
-    return _held_out_scores(candidates, y_encoded, valid, predict)
+    def predict_each(candidates, valid):
+        return {name: predict(rows, valid) for name, rows in candidates.items()}
+
+    return _held_out_scores(candidates, y_encoded, valid, predict_each)
 
 
 def _highest_scored(rows, scores, n):
