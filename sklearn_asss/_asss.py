@@ -227,7 +227,9 @@ default="auto"
         errors on average with the MLP downstream and 2.3 with a forest
         (optdigits +3.4 points, ring −0.2 to −1.9), and the cells where ASSS
         misses one of the grid's quality bars fell from 49 to 33 of 72 (MLP)
-        and from 42 to 32 (forest), at 0.1-0.2 s more per fit; on shuttle
+        and from 42 to 32 (forest), at 0.1-0.2 s more per fit, which the
+        label filter's half-width networks there pay for
+        (``filter_hidden_layer_sizes``); on shuttle
         and connect-4, not validated by ``"auto"``, it gained macro F1 but took
         2.6-5 times the selection time (the user guide).
         ``"clustered"`` splits each class into K-means clusters (one per five
@@ -436,13 +438,14 @@ default="prune_by_noise_rate"
         Hidden widths of the label filter's networks
         (``filter_probabilities="out_of_fold"``) where ``task_module`` is None
         (otherwise they are the user's task network). ``"auto"``: half of each
-        of ``hidden_layer_sizes`` on a game of fewer than 20,000 rows, where
-        the filter's three networks train beside the game for longer than it
-        does and decide the selection's time; there they flagged as many
-        flipped rows as networks of the task's widths (on the six panel tables
-        with 20% flipped labels, 84.2% of them, against 84.1%) in about half
-        the time. ``hidden_layer_sizes`` on a larger game (not measured at
-        half the widths).
+        of ``hidden_layer_sizes`` at a ``keep_ratio`` of 0.1 or less on a game
+        of fewer than 20,000 rows, where ``selection="auto"`` validates and
+        the filter's three networks, beside the game, decide the selection's
+        time: they pay for the choice's two networks. There half the widths
+        kept as much accuracy on the panel tables (within 0.2 paired standard
+        errors on average) in less time; at 30% kept they lost 0.4-0.7 paired
+        standard errors, and a larger game keeps the task network's widths
+        (the user guide's parameters page).
 
     selector_hidden_layer_sizes : tuple of int, default=(64, 32)
         Hidden widths of the selector's two hidden layers.
@@ -891,8 +894,9 @@ default="features+label+loss"
         interval = _auto(self.selector_interval, _QUICK_SELECTOR_INTERVAL if quick else 1)
         epochs = _LARGE_GAME_EPOCHS if large else _SMALL_GAME_EPOCHS
         epochs = _auto(self.max_epochs, _QUICK_GAME_EPOCHS if quick else epochs)
+        full_width = large or self.keep_ratio > _VALIDATED_MAX_KEEP_RATIO
         filter_widths = _auto(
-            self.filter_hidden_layer_sizes, _filter_widths(self.hidden_layer_sizes, large)
+            self.filter_hidden_layer_sizes, _filter_widths(self.hidden_layer_sizes, full_width)
         )
         return dict(
             batch_size=batch_size,
@@ -1397,10 +1401,10 @@ def _auto(value, resolved):
     return resolved if value == "auto" else value
 
 
-def _filter_widths(hidden_layer_sizes, large_game):
-    """``filter_hidden_layer_sizes="auto"``: the task network's widths on a large game, else
+def _filter_widths(hidden_layer_sizes, full_width):
+    """``filter_hidden_layer_sizes="auto"``: the task network's widths where `full_width`, else
     half of each."""
-    if large_game:
+    if full_width:
         return hidden_layer_sizes
     return [max(1, width // 2) for width in hidden_layer_sizes]
 

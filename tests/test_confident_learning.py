@@ -334,23 +334,25 @@ def _hidden_widths(net):
 
 
 @pytest.mark.parametrize(
-    "filter_widths, expected", [("auto", (32, 8)), ((12, 6), (12, 6)), ([5], (5,))]
-)
-def test_filter_networks_of_a_small_game_are_half_the_task_network_s_width(
-    filter_widths, expected
+    "keep_ratio, filter_widths, expected",
+    [(0.1, "auto", (32, 8)), (0.11, "auto", (64, 17)), (0.1, (12, 6), (12, 6)), (0.3, [5], (5,))],
+)  # fmt: skip
+def test_filter_networks_are_half_the_task_network_s_width_where_the_choice_is_validated(
+    keep_ratio, filter_widths, expected
 ):
-    # on a small game the filter decides the selection's time: "auto" halves every width
+    # "auto": at most 10% kept on a small game (where selection="auto" validates), the filter
+    # takes half of every width of the task network; elsewhere the task network's widths
     X, y = make_blobs(n_samples=300, centers=2, n_features=4, random_state=0)
     sampler = ASSSSampler(
-        max_epochs=1, random_state=0, warmup_epochs=1, hidden_layer_sizes=(64, 17),
-        filter_hidden_layer_sizes=filter_widths,
+        keep_ratio=keep_ratio, min_samples_per_class=5, max_epochs=1, random_state=0,
+        warmup_epochs=1, hidden_layer_sizes=(64, 17), filter_hidden_layer_sizes=filter_widths,
     ).fit(X, y)  # fmt: skip
     assert _hidden_widths(sampler.net_) == (64, 17)
     assert [_hidden_widths(net) for net in sampler.filter_nets_] == [expected] * _FILTER_FOLDS
 
 
 def test_filter_networks_of_a_large_game_are_the_task_network_s_width():
-    sampler = ASSSSampler(hidden_layer_sizes=(64, 17))
+    sampler = ASSSSampler(keep_ratio=0.01, hidden_layer_sizes=(64, 17))
     assert sampler._game_schedule(_OUTPUT_LAYER_MIN_ROWS)["filter_hidden_layer_sizes"] == (64, 17)
     small = sampler._game_schedule(_OUTPUT_LAYER_MIN_ROWS - 1)
     assert small["filter_hidden_layer_sizes"] == (32, 8)
