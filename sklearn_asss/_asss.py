@@ -213,10 +213,12 @@ default="auto"
         ``"validated"`` draws two candidate subsets and keeps the one on which
         the task network learns better: the ``"clustered"`` draw, and class
         prototypes (:class:`~sklearn_asss.KMeansSampler`'s rows nearest the
-        K-means centroids, on each class's rows the label filter does not
-        flag and whose label its networks give at least a uniform guess's
-        probability, one over the number of classes; the flagged rows a class
-        needs are those of the clustered draw).
+        K-means centroids). Both draw from each class's rows that the label
+        filter does not flag and whose label its networks give at least a
+        uniform guess's probability, one over the number of classes (where
+        a class has its budget of them); the other rows a class needs are
+        drawn last, as the flagged ones, and are those of the clustered draw
+        in both.
         A task network (``hidden_layer_sizes`` or ``task_module``, 20
         epochs of 256 rows, the same initial weights; the default networks
         train at once, stacked) learns from each candidate and is scored by
@@ -747,7 +749,10 @@ default="features+label+loss"
         if beside_game.clusters is not None:
             random_state.set_state(beside_game.random_state.get_state())
         return self._retrieve(
-            X_std, scores, y_encoded, budgets, random_state, drawn_last=self.label_issues_,
+            X_std, scores, y_encoded, budgets, random_state,
+            drawn_last=self._drawn_last(
+                y_encoded, budgets, self.label_issues_, self.label_probabilities_
+            ),
             clusters=beside_game.clusters, medoids=beside_game.medoids,
         )  # fmt: skip
 
@@ -837,13 +842,14 @@ default="features+label+loss"
             def cluster_rows(stop):
                 flags = made.label_flags or (None, None, None)
                 rows_budgets = self._budgets_trusting_filter(y_encoded, budgets, flags[1])
+                drawn_last = self._drawn_last(y_encoded, rows_budgets, flags[1], flags[2])
                 X = X_std.numpy()
                 made.clusters = trusted_clusters(
-                    X, y_encoded, rows_budgets, flags[1], made.random_state
+                    X, y_encoded, rows_budgets, drawn_last, made.random_state
                 )
                 if rule == "validated":
                     made.medoids = self._medoids(
-                        X, y_encoded, rows_budgets, flags[1], made.random_state, flags[2]
+                        X, y_encoded, rows_budgets, drawn_last, made.random_state
                     )
 
             steps.append(cluster_rows)
@@ -1053,6 +1059,19 @@ default="features+label+loss"
             flags = self._label_flags(probabilities, y_encoded)
         self.label_thresholds_, self.label_issues_, self.label_probabilities_ = flags
 
+    def _drawn_last(self, y_encoded, budgets, issues, label_probabilities):
+        """The rows a class draws only once its others are spent: those the label filter
+        flags (`issues`), and, where the choice is validated, those whose label its
+        networks give less than a uniform guess's probability (`label_probabilities`), in
+        each class with at least its budget (`budgets`) of unflagged rows above it: a class
+        with fewer draws from all its unflagged rows before any flagged one."""
+        if issues is None or self._selection_rule(len(y_encoded)) != "validated":
+            return issues
+        n_classes = len(budgets)
+        incredible = ~issues & (label_probabilities < 1 / n_classes)
+        credible_counts = np.bincount(y_encoded[~issues & ~incredible], minlength=n_classes)
+        return issues | (incredible & (credible_counts >= budgets)[y_encoded])
+
     def _budgets_trusting_filter(self, y_encoded, budgets, issues):
         """`budgets`, with the floor of a class larger than it filled only from the class's
         rows the label filter does not flag (`issues`; None: `budgets`).
@@ -1087,9 +1106,10 @@ default="features+label+loss"
     ):  # fmt: skip
         """The subset by :func:`~sklearn_asss.select_subset`, clustering the rows the nets see.
 
-        The `drawn_last` rows (``label_issues_``) a class needs are drawn by the
+        The `drawn_last` rows (:meth:`_drawn_last`) a class needs are drawn by the
         task network's probability of their label (:meth:`_drawn_last_by`).
-        `clusters` and `medoids`: those :meth:`_clusters` gives, made already.
+        `clusters` and `medoids`: those ``trusted_clusters`` and :meth:`_medoids` give, made
+        already.
         With ``selection="validated"`` (or ``"auto"`` resolved to it), the clustered draw or
         the medoids, whichever trains the better network (:meth:`_validated_choice`).
         """
@@ -1098,9 +1118,7 @@ default="features+label+loss"
         validated = rule == "validated"
         if validated and clusters is None:
             clusters = trusted_clusters(X, y_encoded, budgets, drawn_last, random_state)
-            medoids = self._medoids(
-                X, y_encoded, budgets, drawn_last, random_state, self.label_probabilities_
-            )
+            medoids = self._medoids(X, y_encoded, budgets, drawn_last, random_state)
         kept = _select_subset(
             p, y_encoded, budgets, selection="clustered" if validated else rule,
             X=X, random_state=random_state, drawn_last=drawn_last,
@@ -1110,14 +1128,11 @@ default="features+label+loss"
             return kept
         return self._validated_choice(X, y_encoded, kept, medoids, drawn_last, random_state)
 
-    def _medoids(self, X, y_encoded, budgets, drawn_last, random_state, label_probabilities):
+    def _medoids(self, X, y_encoded, budgets, drawn_last, random_state):
         """The validated choice's prototypes of the rows not `drawn_last`: per class, as many
-        K-means clusters as it keeps of them, the row nearest each centroid, among its rows
-        :func:`_credible_rows` of `label_probabilities` (the label filter's)."""
+        K-means clusters as it keeps of them, the row nearest each centroid."""
         rows, rows_budgets = _trusted_rows(y_encoded, budgets, drawn_last)
         rows = np.arange(len(y_encoded))[rows]
-        if label_probabilities is not None:
-            rows = _credible_rows(rows, y_encoded, rows_budgets, label_probabilities)
         medoids = KMeansSampler()._select(X[rows], y_encoded[rows], rows_budgets, random_state)
         return np.sort(rows[medoids])
 
@@ -1235,7 +1250,10 @@ default="features+label+loss"
         fitted_choice = self.validation_scores_, self.kept_candidate_
         indices = self._retrieve(
             self._standardise(X), scores, y_encoded, self.class_budgets_,
-            check_random_state(random_state), drawn_last=self.label_issues_,
+            check_random_state(random_state),
+            drawn_last=self._drawn_last(
+                y_encoded, self.class_budgets_, self.label_issues_, self.label_probabilities_
+            ),
         )  # fmt: skip
         self.validation_scores_, self.kept_candidate_ = fitted_choice  # those of the fit
         return np.sort(np.asarray(indices, dtype=np.intp))
@@ -1336,21 +1354,6 @@ class _BesideGame:
 
     filter_nets = folds = message = probabilities = label_flags = None
     clusters = medoids = random_state = None
-
-
-def _credible_rows(rows, y_encoded, budgets, label_probabilities):
-    """Of `rows`, those whose label has at least a uniform guess's probability (one over the
-    number of classes; the label filter leaves some flipped rows unflagged, far below it),
-    or a class's ``budgets[c]`` rows of highest probability where fewer have."""
-    probability = label_probabilities[rows]
-    credible = probability >= 1 / len(budgets)
-    labels = y_encoded[rows]
-    short = np.bincount(labels[credible], minlength=len(budgets)) < budgets
-    for c in np.flatnonzero(short):
-        of_class = np.flatnonzero(labels == c)
-        credible[of_class] = False
-        credible[of_class[np.argsort(-probability[of_class], kind="stable")[: budgets[c]]]] = True
-    return rows[credible]
 
 
 def _held_out_rows(candidates, eligible, random_state):

@@ -765,17 +765,9 @@ def test_validated_medoids_take_the_flagged_rows_the_clustered_draw_needed(data,
         np.testing.assert_array_equal(counts, sampler.class_budgets_)
 
 
-def test_credible_rows_have_at_least_a_uniform_guess_on_their_label_or_are_a_class_best():
-    y_encoded = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
-    probability = np.array([0.9, 0.2, 0.5, 0.1, 0.3, 0.4, 0.6, 0.1, 0.2, 0.05])
-    rows = np.arange(1, 10)  # row 0 is not among them
-    credible = _asss._credible_rows(rows, y_encoded, np.array([2, 1, 1]), probability)
-    # class 0 has one credible row (0.5) for two kept: its two best; class 1 both of its
-    # credible rows; class 2 none: its best
-    np.testing.assert_array_equal(credible, [1, 2, 5, 6, 8])
-
-
-def test_validated_medoids_are_drawn_from_the_rows_whose_label_is_credible(data, monkeypatch):
+def test_validated_candidates_are_drawn_from_the_rows_whose_label_is_credible(data, monkeypatch):
+    # unflagged rows whose label the filter gives less than a uniform guess's probability are
+    # drawn last, as the flagged ones: every class here has enough credible rows
     X, y = data
     y = y.copy()
     y[::4] = (y[::4] + 1) % 3
@@ -784,5 +776,22 @@ def test_validated_medoids_are_drawn_from_the_rows_whose_label_is_credible(data,
     sampler.fit(X, y)
     probability, flagged = sampler.label_probabilities_, sampler.label_issues_
     assert (~flagged & (probability < 1 / 3)).any()
-    medoids = seen["candidates"]["medoids"]
-    assert (probability[medoids[~flagged[medoids]]] >= 1 / 3).all()
+    for candidate in seen["candidates"].values():
+        assert (probability[candidate[~flagged[candidate]]] >= 1 / 3).all()
+
+
+@pytest.mark.parametrize("selection, expected", [("validated", [1, 1, 0, 0, 0, 0]),
+                                                 ("clustered", [1, 0, 0, 0, 0, 0])])  # fmt: skip
+def test_rows_drawn_last_are_the_flagged_and_where_validated_the_incredible(
+    selection, expected
+):
+    # a uniform guess: 0.5. Class 0 has one credible unflagged row (0.8) for its budget of
+    # one: its other unflagged row (0.4) is drawn last; class 1 has one for a budget of two:
+    # every unflagged row of it comes before a flagged one
+    sampler = ASSSSampler(selection=selection)
+    y_encoded, budgets = np.array([0, 0, 0, 1, 1, 1]), np.array([1, 2])
+    issues = np.array([True, False, False, False, False, False])
+    probability = np.array([0.9, 0.4, 0.8, 0.3, 0.2, 0.9])
+    drawn_last = sampler._drawn_last(y_encoded, budgets, issues, probability)
+    np.testing.assert_array_equal(drawn_last, np.array(expected, dtype=bool))
+    assert sampler._drawn_last(y_encoded, budgets, None, probability) is None
