@@ -835,7 +835,7 @@ default="features+label+loss"
                 made.label_flags = self._label_flags(made.probabilities, y_encoded)
 
             steps += [fit_filter, flag_rows]
-        rule = self._selection_rule(len(y_encoded))
+        rule = self.selection_
         if rule in ("clustered", "validated") and self._clusters_beside_game:
             made.random_state = copy.deepcopy(random_state)
 

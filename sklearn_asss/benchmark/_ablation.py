@@ -491,20 +491,16 @@ def _validation_scores(
     seed = random_state.randint(2**31 - 1)
     n_classes = int(y_encoded.max()) + 1
 
-    def predict(rows, valid):
+    def fitted(rows):
         if model == "forest":
-            fitted = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
-            fitted.fit(X[rows], y_encoded[rows])
-        else:
-            fitted = fit_task_classifier(
-                X[rows], y_encoded[rows], n_classes, seed=seed, device=device
-            )
-        return fitted.predict(X[valid])
+            forest = RandomForestClassifier(_VALIDATION_TREES, random_state=seed, n_jobs=1)
+            return forest.fit(X[rows], y_encoded[rows])
+        return fit_task_classifier(X[rows], y_encoded[rows], n_classes, seed=seed, device=device)
 
-    def predict_each(candidates, valid):
-        return {name: predict(rows, valid) for name, rows in candidates.items()}
+    def predict(candidates, valid):
+        return {name: fitted(rows).predict(X[valid]) for name, rows in candidates.items()}
 
-    return _held_out_scores(candidates, y_encoded, valid, predict_each)
+    return _held_out_scores(candidates, y_encoded, valid, predict)
 
 
 def _highest_scored(rows, scores, n):
