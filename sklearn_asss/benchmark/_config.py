@@ -47,6 +47,9 @@ class Study:
                                "sampler fitted for its first draw, where the sampler "
                                "can (ASSSSampler: the game is not replayed)")  # fmt: skip
     epochs: int = _option(20, "epochs of every MLP trained for scoring")
+    min_steps: int = _option(0, "least optimizer steps of every MLP trained for scoring: "
+                             "its epochs are raised to reach them on a small subset "
+                             "(0: the epochs as given)")  # fmt: skip
     batch_size: int = _option(256, "MLP batch size")
     lr: float = _option(1e-3, "MLP learning rate (Adam)")
     hidden_layer_sizes: list = _option(None, "MLP hidden layer sizes",
@@ -89,6 +92,8 @@ class Study:
             raise ValueError(f"Unknown reference method {self.reference!r}.")
         if not isinstance(self.reuse_fits, bool):
             raise ValueError(f"reuse_fits must be true or false; got {self.reuse_fits!r}.")
+        if self.min_steps < 0:
+            raise ValueError(f"min_steps must be 0 or more; got {self.min_steps}.")
         if self.max_samples and self.max_samples < 2 * self.cv:
             raise ValueError(f"max_samples must be 0 or at least 2 * cv; got {self.max_samples}.")
         bad = sorted(set(self.attack) - ATTACK_KEYS)

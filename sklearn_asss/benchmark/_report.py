@@ -300,8 +300,10 @@ def _page(rows, study, notes, command, commit, seconds, images):
     lines += [
         f"Protocol: stratified {study.cv}-fold cross-validation x {study.repeats} repeat(s) x "
         f"{study.draws} draw(s) per fold; downstream model `{study.downstream}`"
-        + (f" ({study.epochs} epochs, batch {study.batch_size}, hidden "
-           f"{tuple(study.hidden_layer_sizes)})" if study.downstream == "mlp" else
+        + (f" ({study.epochs} epochs"
+           + (f", at least {study.min_steps} steps" if study.min_steps else "")
+           + f", batch {study.batch_size}, hidden {tuple(study.hidden_layer_sizes)})"
+           if study.downstream == "mlp" else
            " (random forest, 100 trees)")
         + (f"; data sets capped at {study.max_samples:,} rows" if study.max_samples else "")
         + ". PRR = score of the model trained on the subset / score of the same model (same "

@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_digits
 
 from sklearn_asss import KMeansSampler
 from sklearn_asss.benchmark import METHODS, Method, Study, read_rows, run_study
+from sklearn_asss.benchmark._runner import fit_downstream
 
 #: Columns that depend on the machine's load, not on the computation.
 TIMING = ["selection_s", "train_s", "peak_mb", "warnings"]
@@ -233,3 +235,14 @@ def test_reuse_fits_resumed_with_more_draws_gives_the_rows_of_one_run(tmp_path, 
     resumed, _ = run_study(replace(study, draws=3), resume=True, progress=False)
     whole, _ = run_study(tiny(tmp_path / "whole", draws=3, **settings), progress=False)
     pd.testing.assert_frame_equal(comparable(resumed), comparable(whole))
+
+
+def test_min_steps_raise_the_epochs_of_the_downstream_mlp_on_a_small_subset(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    study = tiny(tmp_path, epochs=2, batch_size=32, min_steps=10)
+    small = fit_downstream(study, X[:64], y[:64], 10, seed=0)  # 2 steps an epoch
+    large = fit_downstream(study, X[:640], y[:640], 10, seed=0)  # 20 steps an epoch
+    assert (len(small.history), len(large.history)) == (5, 2)
+    assert len(fit_downstream(replace(study, min_steps=0), X[:64], y[:64], 10, 0).history) == 2
+    with pytest.raises(ValueError, match="min_steps must be 0 or more"):
+        replace(study, min_steps=-1).validate()
