@@ -47,9 +47,9 @@ class Study:
                                "sampler fitted for its first draw, where the sampler "
                                "can (ASSSSampler: the game is not replayed)")  # fmt: skip
     epochs: int = _option(20, "epochs of every MLP trained for scoring")
-    min_steps: int = _option(0, "least optimizer steps of every MLP trained for scoring: "
-                             "its epochs are raised to reach them on a small subset "
-                             "(0: the epochs as given)")  # fmt: skip
+    min_steps: int = _option(0, "least optimizer steps of the downstream MLP trained on "
+                             "each subset: its epochs are raised to reach them on a small "
+                             "one (0: the epochs as given)")  # fmt: skip
     batch_size: int = _option(256, "MLP batch size")
     lr: float = _option(1e-3, "MLP learning rate (Adam)")
     hidden_layer_sizes: list = _option(None, "MLP hidden layer sizes",
