@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_asss import ASSSSampler, _asss, select_subset
+from sklearn_asss import ASSSSampler, KMeansSampler, _asss, select_subset
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn import SelectionCollapseWarning, fit_task_classifier
 from sklearn_asss.nn._stacked import fit_task_classifiers
@@ -778,6 +778,33 @@ def test_validated_candidates_are_drawn_from_the_rows_whose_label_is_credible(da
     assert (~flagged & (probability < 1 / 3)).any()
     for candidate in seen["candidates"].values():
         assert (probability[candidate[~flagged[candidate]]] >= 1 / 3).all()
+
+
+def test_validated_prototypes_prefer_the_rows_whose_label_the_filter_finds_probable(
+    data, monkeypatch
+):
+    # the redraw makes the prototypes in this process (the fit may make them beside the game)
+    X, y = data
+    y = y.copy()
+    y[::4] = (y[::4] + 1) % 3
+    seen = []
+    select = KMeansSampler._select
+
+    def recording(self, X, y_encoded, budgets, random_state, credibility=None):
+        seen.append(credibility)
+        return select(self, X, y_encoded, budgets, random_state, credibility=credibility)
+
+    monkeypatch.setattr(KMeansSampler, "_select", recording)
+    sampler = ASSSSampler(selection="validated", keep_ratio=0.1, random_state=0, **QUICK)
+    sampler.fit(X, y)
+    seen.clear()
+    sampler._redraw(X, y, 1)
+    y_encoded = np.searchsorted(sampler.classes_, y)
+    drawn_last = sampler._drawn_last(
+        y_encoded, sampler.class_budgets_, sampler.label_issues_, sampler.label_probabilities_
+    )
+    (credibility,) = seen
+    np.testing.assert_array_equal(credibility, sampler.label_probabilities_[~drawn_last])
 
 
 @pytest.mark.parametrize("selection, expected", [("validated", [1, 1, 0, 0, 0, 0]),

@@ -9,6 +9,9 @@ from .._base import BaseSubsampler, Substitution, _subsampler_docstring
 from .._selection import class_budgets, select_top
 from .._utils import cluster_rows
 
+# ASSSSampler's prototypes pass over the clusters of fewer rows than this share of the mean
+_MIN_CLUSTER_SHARE = 0.25
+
 
 @Substitution(**_subsampler_docstring)
 class KMeansSampler(BaseSubsampler):
@@ -137,7 +140,11 @@ class KMeansSampler(BaseSubsampler):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def _select(self, X, y_encoded, budgets, random_state):
+    def _select(self, X, y_encoded, budgets, random_state, credibility=None):
+        """The kept rows; with `credibility` (one score per row), ASSS's prototypes: the
+        clusters far smaller than the class's others passed over
+        (:func:`_in_clusters_of_typical_size`), each other cluster's more credible half
+        nearest its centroid first (:func:`_credible_first`)."""
         n_classes = len(budgets)
         if not self.per_class:
             labels, distances, n_clusters = self._cluster(X, int(budgets.sum()), random_state)
@@ -155,6 +162,10 @@ class KMeansSampler(BaseSubsampler):
                 )
             else:
                 labels_c, distances_c = labels[rows], distances[rows]
+            if credibility is not None:
+                inlying = _in_clusters_of_typical_size(labels_c, int(budget))
+                rows, labels_c, distances_c = rows[inlying], labels_c[inlying], distances_c[inlying]
+                distances_c = _credible_first(labels_c, distances_c, credibility[rows])
             kept.append(rows[_nearest_per_cluster(labels_c, distances_c, int(budget))])
             if self.verbose:
                 print(
@@ -169,6 +180,37 @@ class KMeansSampler(BaseSubsampler):
         return cluster_rows(
             X, wanted, random_state, batch_size=self.batch_size, max_iter=self.max_iter
         )
+
+
+def _in_clusters_of_typical_size(labels, budget):
+    """Whether each row's cluster holds at least a quarter of the mean cluster's rows (all
+    rows, where the others could not fill `budget`).
+
+    Rows a class's K-means isolates in clusters of their own are not typical of
+    it: on texture and optdigits with 20% pair flips at 10% kept, the flipped rows
+    among the prototypes came from clusters of 1-3 rows, all flipped, where the
+    class's clusters held 10 on average.
+    """
+    sizes = np.bincount(labels)
+    typical = sizes[labels] >= _MIN_CLUSTER_SHARE * len(labels) / np.count_nonzero(sizes)
+    return typical if np.count_nonzero(typical) >= budget else np.ones(len(labels), dtype=bool)
+
+
+def _credible_first(labels, distances, credibility):
+    """`distances`, raised so that the less credible half of each cluster (by `credibility`;
+    of an odd cluster, the smaller part) ranks after its other rows.
+
+    The row nearest a centroid need not be typical of its class: the
+    centroid of a cluster of a wide class can fall where another class
+    lives, as on ring, whose rows near one class's centre are mostly the
+    other class's, mislabelled ones among them.
+    """
+    order = np.lexsort((-credibility, labels))
+    sizes = np.bincount(labels)
+    rank = np.empty(len(labels), dtype=np.intp)
+    rank[order] = np.arange(len(labels)) - (np.cumsum(sizes) - sizes)[labels[order]]
+    doubtful = rank >= -(-sizes[labels] // 2)
+    return distances + doubtful * (distances.max() + 1.0)
 
 
 def _nearest_per_cluster(labels, distances, budget):

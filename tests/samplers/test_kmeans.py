@@ -3,6 +3,11 @@ import pytest
 
 import sklearn_asss._utils as clustering
 from sklearn_asss import KMeansSampler, RandomSampler
+from sklearn_asss.samplers._kmeans import (
+    _credible_first,
+    _in_clusters_of_typical_size,
+    _nearest_per_cluster,
+)
 
 
 def _three_blobs():
@@ -104,3 +109,52 @@ def test_a_class_with_no_rows_to_keep_is_passed_over():
     kept = sampler._select(X, y_encoded, np.array([0, 3]), np.random.RandomState(0))
     assert len(kept) == 3 and (y_encoded[kept] == 1).all()
     np.testing.assert_array_equal(sampler.n_clusters_, [0, 3])
+
+
+def test_credible_first_ranks_each_clusters_less_credible_half_last():
+    labels = np.array([0, 0, 0, 0, 1, 1, 1])
+    distances = np.array([3.0, 1.0, 4.0, 2.0, 1.0, 2.0, 3.0])
+    credibility = np.array([0.9, 0.1, 0.8, 0.2, 0.5, 0.6, 0.7])
+    ranked = _credible_first(labels, distances, credibility)
+    # cluster 0: rows 0 and 2 credible, row 0 the nearer; cluster 1 (odd): rows 5 and 6
+    np.testing.assert_array_equal(_nearest_per_cluster(labels, ranked, 2), [0, 5])
+    # a cluster keeping more than its credible half takes the others after, nearest first
+    np.testing.assert_array_equal(_nearest_per_cluster(labels, ranked, 7), np.arange(7))
+    np.testing.assert_array_equal(np.argsort(ranked[:4], kind="stable"), [0, 2, 1, 3])
+
+
+def test_prototypes_by_credibility_pass_over_an_incredible_row_at_the_centroid():
+    # a ring of 40 rows and one row at its centre, whose label a filter doubts: the
+    # centroid of the ring is its centre, so the plain prototype is that row
+    angle = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    X = np.vstack([5 * np.c_[np.cos(angle), np.sin(angle)], [[0.0, 0.0]]])
+    y_encoded = np.zeros(41, dtype=int)
+    credibility = np.r_[np.full(40, 0.9), 0.4]
+    budgets = np.array([1])
+    plain = KMeansSampler()._select(X, y_encoded, budgets, np.random.RandomState(0))
+    assert plain.tolist() == [40]
+    credible = KMeansSampler()._select(
+        X, y_encoded, budgets, np.random.RandomState(0), credibility=credibility
+    )
+    assert len(credible) == 1 and credible[0] < 40
+
+
+def test_prototypes_by_credibility_pass_over_a_row_isolated_in_its_own_cluster():
+    # two blobs of 50 rows and one far row: K-means into three clusters isolates that row
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 10, [[40.0, 40.0]]])
+    y_encoded = np.zeros(101, dtype=int)
+    budgets = np.array([3])
+    plain = KMeansSampler()._select(X, y_encoded, budgets, np.random.RandomState(0))
+    assert 100 in plain
+    credible = KMeansSampler()._select(
+        X, y_encoded, budgets, np.random.RandomState(0), credibility=np.ones(101)
+    )
+    assert len(credible) == 3 and 100 not in credible
+    assert {0, 1} <= set(np.asarray(credible) // 50)  # both blobs
+
+
+def test_clusters_of_typical_size_keep_every_row_where_the_others_fall_short():
+    labels = np.r_[np.zeros(10, int), np.ones(10, int), 2]  # mean 7 rows, a quarter 1.75
+    np.testing.assert_array_equal(_in_clusters_of_typical_size(labels, 3), np.arange(21) < 20)
+    assert _in_clusters_of_typical_size(labels, 21).all()
