@@ -216,12 +216,12 @@ default="auto"
         into as many clusters as it keeps rows; the clusters of less than a
         quarter of the mean cluster's rows passed over, the row nearest each
         other centroid taken from the half of its cluster whose label the
-        filter finds more probable). Both draw from each class's rows that the label
-        filter does not flag and whose label its networks give at least a
-        uniform guess's probability, one over the number of classes (where
-        a class has its budget of them); the other rows a class needs are
-        drawn last, as the flagged ones, and are those of the clustered draw
-        in both.
+        filter finds more probable). Both draw from each class's rows that
+        the label filter does not flag and whose label its networks give at
+        least a uniform guess's probability, one over the number of classes
+        (where a class has its budget of them); the other rows a class needs
+        are drawn last, as the flagged ones, and are those of the clustered
+        draw in both.
         A task network (``hidden_layer_sizes`` or ``task_module``, 20
         epochs of 256 rows, the same initial weights; the default networks
         train at once, stacked) learns from each candidate and is scored by
