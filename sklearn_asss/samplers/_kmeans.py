@@ -205,12 +205,9 @@ def _credible_first(labels, distances, credibility):
     lives, as on ring, whose rows near one class's centre are mostly the
     other class's, mislabelled ones among them.
     """
-    order = np.lexsort((-credibility, labels))
-    sizes = np.bincount(labels)
-    rank = np.empty(len(labels), dtype=np.intp)
-    rank[order] = np.arange(len(labels)) - (np.cumsum(sizes) - sizes)[labels[order]]
-    doubtful = rank >= -(-sizes[labels] // 2)
-    return distances + doubtful * (distances.max() + 1.0)
+    credible = np.zeros(len(labels), dtype=bool)
+    credible[select_top(credibility, labels, -(-np.bincount(labels) // 2))] = True
+    return distances + ~credible * (distances.max() + 1.0)
 
 
 def _nearest_per_cluster(labels, distances, budget):
