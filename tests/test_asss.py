@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import torch
 from imblearn.pipeline import Pipeline
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
@@ -17,8 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_asss import ASSSSampler, KMeansSampler, _asss, select_subset
 from sklearn_asss._utils import draw_seed
-from sklearn_asss.nn import SelectionCollapseWarning, fit_task_classifier
-from sklearn_asss.nn._stacked import fit_task_classifiers
+from sklearn_asss.nn import SelectionCollapseWarning
 
 QUICK = dict(max_epochs=2, warmup_epochs=1, batch_size=128)
 
@@ -703,46 +703,93 @@ def test_validated_selection_keeps_the_candidate_scored_higher_the_clustered_on_
     np.testing.assert_array_equal(np.sort(seen["valid"]), np.setdiff1d(np.arange(240), in_either))
 
 
-def test_validated_selection_judges_by_a_task_network_trained_on_each_candidate(monkeypatch):
+def test_validated_selection_judges_by_a_forest_of_20_trees_by_default(monkeypatch):
     X, y, _ = _blobs()
-    trained = []
+    fitted = []
+    original_fit = RandomForestClassifier.fit
 
-    def recording(X_sets, y_sets, n_classes, **kwargs):
-        trained.append(([len(y) for y in y_sets], kwargs["device"], kwargs["hidden_layer_sizes"]))
-        seeds.append(kwargs["seeds"])
-        return fit_task_classifiers(X_sets, y_sets, n_classes, **kwargs)
+    def recording_fit(forest, X_rows, y_rows, *args, **kwargs):
+        fitted.append((len(y_rows), forest.n_estimators, forest.n_jobs, forest.random_state))
+        return original_fit(forest, X_rows, y_rows, *args, **kwargs)
 
-    seeds = []
-    monkeypatch.setattr(_asss, "fit_task_classifiers", recording)
+    monkeypatch.setattr(RandomForestClassifier, "fit", recording_fit)
     sampler = ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
-                          label_filter=None, hidden_layer_sizes=(16,), random_state=0,
-                          **QUICK).fit(X, y)  # fmt: skip
-    # one stacked network of the two judges, from the same initial weights
-    assert trained == [([8, 8], "cpu", (16,))]
-    assert len(set(seeds[0])) == 1
+                          label_filter=None, random_state=0, **QUICK).fit(X, y)  # fmt: skip
+    # one forest per candidate, 20 trees, one job, the same seed
+    assert [(n, trees, jobs) for n, trees, jobs, _ in fitted] == [(8, 20, 1), (8, 20, 1)]
+    assert fitted[0][3] == fitted[1][3] is not None
     scores = sampler.validation_scores_
     assert sampler.kept_candidate_ == max(["clustered", "medoids"], key=scores.get)
 
 
-def test_validated_selection_judges_with_the_task_module_given(monkeypatch):
-    # a user's module cannot be stacked: a skorch net of it per candidate, same initial weights
+class _RecordingJudge(ClassifierMixin, BaseEstimator):
+    """Predicts the majority label of its rows; records what each clone saw."""
+
+    seen = []
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        self.seen.append((X.copy(), y.copy(), self.random_state))
+        self.label_ = np.bincount(y).argmax()
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
+
+
+def test_validated_selection_judges_with_the_validation_estimator_given(monkeypatch):
+    # clones of the estimator, fitted on each candidate's rows as given to fit (not
+    # standardised) with one seed, and scored on the held-out rows
     X, y, _ = _blobs()
-    trained = []
+    X = X * 100 + 7  # far from standardised: the judge must see these values
+    seen = {}
+    original = _asss._held_out_scores
 
-    def recording(X_rows, y_rows, n_classes, **kwargs):
-        module = kwargs["module"]
-        trained.append((len(y_rows), module, module[0].weight.detach().clone()))
-        return fit_task_classifier(X_rows, y_rows, n_classes, **kwargs)
+    def held_out_scores(candidates, y_encoded, valid, predict):
+        seen.update(candidates=candidates, valid=valid)
+        return original(candidates, y_encoded, valid, predict)
 
-    module = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
-    monkeypatch.setattr(_asss, "fit_task_classifier", recording)
-    ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
-                label_filter=None, task_module=module, random_state=0,
-                **QUICK).fit(X, y)  # fmt: skip
-    assert [n for n, _, _ in trained] == [8, 8]
-    (_, first, first_weights), (_, second, second_weights) = trained
-    assert isinstance(first, torch.nn.Sequential) and module not in (first, second)
-    assert torch.equal(first_weights, second_weights)  # the same initial weights
+    monkeypatch.setattr(_asss, "_held_out_scores", held_out_scores)
+    _RecordingJudge.seen = []
+    judge = _RecordingJudge()
+    sampler = ASSSSampler(selection="validated", keep_ratio=8 / len(y), min_samples_per_class=4,
+                          label_filter=None, validation_estimator=judge, random_state=0,
+                          **QUICK).fit(X, y)  # fmt: skip
+    assert not hasattr(judge, "label_")  # the user's estimator is left unfitted
+    (X_first, y_first, seed_first), (X_second, y_second, seed_second) = _RecordingJudge.seen
+    candidates = seen["candidates"]
+    np.testing.assert_allclose(X_first, X[candidates["clustered"]], rtol=1e-5)
+    np.testing.assert_allclose(X_second, X[candidates["medoids"]], rtol=1e-5)
+    np.testing.assert_array_equal(y_first, y[candidates["clustered"]])
+    assert seed_first == seed_second and seed_first is not None
+    # a majority-label judge on two balanced classes: balanced accuracy one half each, a tie
+    assert sampler.validation_scores_ == {"clustered": 0.5, "medoids": 0.5}
+    assert sampler.kept_candidate_ == "clustered"
+    # a random_state the user set is kept
+    _RecordingJudge.seen = []
+    sampler.set_params(validation_estimator=_RecordingJudge(random_state=3)).fit(X, y)
+    assert [state for _, _, state in _RecordingJudge.seen] == [3, 3]
+
+
+def test_expand_tails_inverts_compress_tails():
+    Z = np.random.RandomState(0).standard_cauchy((500, 3))  # many values beyond |z| = 3
+    assert (np.abs(Z) > 3).mean() > 0.1
+    np.testing.assert_allclose(_asss._expand_tails(_asss._compress_tails(Z)), Z, rtol=1e-9)
+
+
+def test_validation_estimator_is_checked_and_reproducible(data):
+    X, y = data
+    with pytest.raises(ValueError, match="validation_estimator"):
+        ASSSSampler(validation_estimator="forest").fit(X, y)
+    forest = RandomForestClassifier(n_estimators=5)
+    params = dict(keep_ratio=0.1, validation_estimator=forest, random_state=0, **QUICK)
+    first = ASSSSampler(**params).fit(X, y)
+    second = clone(ASSSSampler(**params)).fit(X, y)
+    np.testing.assert_array_equal(first.sample_indices_, second.sample_indices_)
+    assert first.validation_scores_ == second.validation_scores_
+    assert first.selection_ == "validated" and first.kept_candidate_ in first.validation_scores_
 
 
 def test_validated_medoids_take_the_flagged_rows_the_clustered_draw_needed(data, monkeypatch):

@@ -76,6 +76,17 @@ def _random_with_asss_floor(keep_ratio, random_state, study, **params):
     return _sampler(lambda: sklearn_asss.RandomSampler)(keep_ratio, random_state, study, **params)
 
 
+def _asss(keep_ratio, random_state, study, **params):
+    """ASSSSampler; ``validation_estimator="downstream"``: its validated choice judged by the
+    study's downstream forest (with the MLP downstream, the sampler's default judge)."""
+    if params.get("validation_estimator") == "downstream":
+        from ._runner import downstream_forest
+
+        forest = study.downstream == "forest"
+        params["validation_estimator"] = downstream_forest() if forest else None
+    return _sampler(lambda: sklearn_asss.ASSSSampler)(keep_ratio, random_state, study, **params)
+
+
 def _cleanlab(keep_ratio, random_state, study, **params):
     """cleanlab + random, its out-of-fold models being the study's task MLP."""
     import cleanlab  # noqa: F401  (an optional extra: fail here, not in the middle of a fold)
@@ -143,7 +154,7 @@ METHODS = {
                noisy_only=True),
         Method("ccs", _sampler(lambda: sklearn_asss.CoverageCentricSampler),
                "coverage-centric selection (Zheng et al., 2023)"),
-        Method("asss", _sampler(lambda: sklearn_asss.ASSSSampler),
+        Method("asss", _asss,
                "ASSSSampler, package defaults"),
         Method("asss_paper", _sampler(lambda: sklearn_asss.ASSSSampler, objective="paper"),
                "ASSSSampler with the paper's objective (its equation 4)"),

@@ -247,11 +247,7 @@ def fit_downstream(study, X, y, n_classes, seed):
     (one job, scikit-learn's other defaults).
     """
     if study.downstream == "forest":
-        from sklearn.ensemble import RandomForestClassifier
-
-        return RandomForestClassifier(
-            n_estimators=FOREST_TREES, n_jobs=1, random_state=seed
-        ).fit(X, y)
+        return downstream_forest(seed).fit(X, y)
     from ..nn import fit_task_classifier
 
     return fit_task_classifier(
@@ -259,6 +255,13 @@ def fit_downstream(study, X, y, n_classes, seed):
         batch_size=study.batch_size, lr=study.lr, device=study.device,
         hidden_layer_sizes=tuple(study.hidden_layer_sizes),
     )  # fmt: skip
+
+
+def downstream_forest(seed=None):
+    """The unfitted forest of the ``"forest"`` downstream (:func:`fit_downstream`)."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=FOREST_TREES, n_jobs=1, random_state=seed)
 
 
 def downstream_epochs(study, n_rows):
