@@ -9,10 +9,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.utils import check_random_state
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
@@ -1130,7 +1130,7 @@ default="features+label+loss"
         `clusters` and `medoids`: those ``trusted_clusters`` and :meth:`_medoids` give, made
         already.
         With ``selection="validated"`` (or ``"auto"`` resolved to it), the clustered draw or
-        the medoids, whichever trains the better network (:meth:`_validated_choice`).
+        the medoids, whichever the judge learns better from (:meth:`_validated_choice`).
         """
         X = X_std.numpy()
         rule = self._selection_rule(len(y_encoded))
@@ -1170,8 +1170,8 @@ default="features+label+loss"
 
     def _validated_choice(self, X, y_encoded, clustered, medoids, drawn_last, random_state):
         """The candidate subset, clustered draw or medoids (with the flagged rows the
-        clustered draw needed), on which the task network scores the higher balanced
-        accuracy on up to ``_VALIDATION_ROWS`` rows in neither."""
+        clustered draw needed), on which the judge (:meth:`_judged`) scores the higher
+        balanced accuracy on up to ``_VALIDATION_ROWS`` rows in neither."""
         if drawn_last is not None:
             medoids = np.sort(np.concatenate([medoids, clustered[drawn_last[clustered]]]))
         candidates = {"clustered": clustered, "medoids": medoids}
@@ -1197,7 +1197,7 @@ default="features+label+loss"
         labels = {}
         for name, rows in candidates.items():
             judge = clone(self._judge())
-            if judge.get_params().get("random_state", seed) is None:
+            if "random_state" in judge.get_params() and judge.random_state is None:
                 judge.set_params(random_state=seed)
             labels[name] = judge.fit(X[rows], y_encoded[rows]).predict(X[valid])
         return labels
