@@ -779,6 +779,26 @@ def test_expand_tails_inverts_compress_tails():
     np.testing.assert_allclose(_asss._expand_tails(_asss._compress_tails(Z)), Z, rtol=1e-9)
 
 
+def test_the_pipelines_model_judges_its_own_subset_in_a_grid_search():
+    # the same instance as judge and as the pipeline's model: each is cloned where it is fitted,
+    # so the model step is fitted once, on the subset, and the grid searches the judge's
+    # parameters too
+    X, y = load_breast_cancer(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=10, random_state=0)
+    pipe = Pipeline([("asss", ASSSSampler(keep_ratio=0.1, validation_estimator=model,
+                                          random_state=0, **QUICK)),
+                     ("model", model)])  # fmt: skip
+    grid = GridSearchCV(pipe, {"asss__validation_estimator__max_depth": [2, None]}, cv=2)
+    grid.fit(X, y)
+    best = grid.best_estimator_
+    sampler, fitted_model = best.named_steps["asss"], best.named_steps["model"]
+    assert sampler.selection_ == "validated" and sampler.kept_candidate_ is not None
+    assert not hasattr(sampler.validation_estimator, "estimators_")  # the judge's clones only
+    assert fitted_model.estimators_[0].tree_.n_node_samples[0] <= len(sampler.sample_indices_)
+    assert sampler.validation_estimator.max_depth == grid.best_params_[
+        "asss__validation_estimator__max_depth"]  # fmt: skip
+
+
 def test_validation_estimator_is_checked_and_reproducible(data):
     X, y = data
     with pytest.raises(ValueError, match="validation_estimator"):
