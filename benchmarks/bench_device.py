@@ -28,14 +28,17 @@ from scipy.stats import spearmanr
 from sklearn.metrics import f1_score
 from sklearn.preprocessing import StandardScaler
 
-from bench_selection_time import first_grid_fold, flipped_training_labels  # beside this script
+from bench_selection_time import (  # beside this script
+    FOREST_PART,
+    first_grid_fold,
+    flipped_training_labels,
+)
 
 from sklearn_asss import ASSSSampler
-from sklearn_asss.benchmark import Study, fit_downstream
+from sklearn_asss.benchmark import fit_downstream
 from sklearn_asss.nn import check_device
 
 FITS = [("cpu", 0), ("cpu", 1), (None, 0)]  # None: the --device under test
-FOREST = Study(downstream="forest")
 
 
 def main():
@@ -80,7 +83,7 @@ def _compared(fits, X_train, y_noisy, flipped, X_test, y_test):
     reference_counts = np.bincount(y_noisy[reference.sample_indices_], minlength=n_classes)
     for label, sampler, seconds in fits:
         kept = sampler.sample_indices_
-        model = fit_downstream(FOREST, X_train[kept], y_noisy[kept], n_classes, seed=0)
+        model = fit_downstream(FOREST_PART, X_train[kept], y_noisy[kept], n_classes, seed=0)
         counts = np.bincount(y_noisy[kept], minlength=n_classes)
         same_counts = np.array_equal(counts, reference_counts)
         rho = spearmanr(sampler.selection_scores_, reference.selection_scores_).statistic

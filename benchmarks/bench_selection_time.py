@@ -6,7 +6,7 @@ Usage::
         [--datasets phoneme texture ...] [--keep-ratios 0.1 0.3] [--noise-rate 0.2] \
         [--noise-kinds symmetric pair] [--fits 3] [--out times.csv] \
         [--set '{"output_layer": {"lookahead": "output_layer"}}']
-        [--set '{"asss_judged": {"validation_estimator": "forest"}}']
+        [--set '{"asss_judged": {"validation_estimator": "downstream"}}']
 
 Issue 14's time bar: in every noisy cell of the quality grid, ASSS's selection
 takes no longer than cleanlab + random's. Each data set of the benchmark's
@@ -34,9 +34,11 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from sklearn_asss import ASSSSampler, CleanlabSampler
+from sklearn_asss.benchmark import METHODS, Study
 from sklearn_asss.benchmark._datasets import NOISE_KINDS, flip_labels, load_dataset
-from sklearn_asss.benchmark._runner import downstream_forest
 
+# the forest parts of the grid, whose downstream forest judges "downstream" settings
+FOREST_PART = Study(downstream="forest")
 PANEL = ["optdigits", "ring", "texture", "phoneme", "marketing", "spambase"]
 
 
@@ -98,12 +100,12 @@ def flipped_training_labels(y, train, noise_rate, kind="symmetric"):
 def timed_samplers(keep_ratio, settings):
     """The default ASSSSampler, one per named setting, and cleanlab + random (last).
 
-    A setting's ``"validation_estimator": "forest"`` is the grid's downstream forest."""
+    A setting is built as the grid builds an ``asss`` variant of the forest parts
+    (``METHODS["asss"]``): its parameters are those of a ``[variants]`` entry of
+    ``quality_grid.toml``, ``"validation_estimator": "downstream"`` the grid's forest."""
     samplers = {"asss": ASSSSampler(keep_ratio=keep_ratio)}
     for key, params in settings.items():
-        if params.get("validation_estimator") == "forest":
-            params = {**params, "validation_estimator": downstream_forest()}
-        samplers[key] = ASSSSampler(keep_ratio=keep_ratio, **params)
+        samplers[key] = METHODS["asss"].make(keep_ratio, None, FOREST_PART, params)
     samplers["cleanlab"] = CleanlabSampler(keep_ratio=keep_ratio)
     return samplers
 

@@ -27,6 +27,19 @@ def test_every_setting_is_timed_against_cleanlab_which_fits_last():
     assert samplers["asss"].keep_ratio == samplers["cleanlab"].keep_ratio == 0.2
 
 
+def test_a_setting_is_built_as_the_grid_builds_its_variant():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from sklearn_asss.benchmark import FOREST_TREES
+
+    settings = {"asss_judged": {"validation_estimator": "downstream"}}
+    samplers = load_script("bench_selection_time").timed_samplers(0.1, settings)
+    judge = samplers["asss_judged"].validation_estimator
+    assert isinstance(judge, RandomForestClassifier) and judge.n_estimators == FOREST_TREES
+    with pytest.raises(ValueError, match="max_epoch"):
+        load_script("bench_selection_time").timed_samplers(0.1, {"typo": {"max_epoch": 1}})
+
+
 def test_median_times_fits_each_sampler_as_many_times_as_asked():
     fitted = []
 
