@@ -4,6 +4,8 @@ Usage::
 
     python benchmarks/grid_verdict.py doc/benchmarks/quality_grid/*/rows.csv \
         [--candidate asss] [--exclude asss_clf] [--times times.csv ...]
+    python benchmarks/grid_verdict.py doc/benchmarks/quality_grid/P/rows.csv \
+        --reach doc/benchmarks/quality_grid/P/variants.csv
 
 For the candidate method, in every cell (data set, label noise, keep ratio) of
 the rows given, prints a Markdown table of paired differences in points of PRR
@@ -16,6 +18,17 @@ many cells miss each bar). The bars:
   share of the kept rows and a selection time at most cleanlab's (means);
 - ``floor``: macro F1 ahead of ``random_floor`` by at least two paired
   standard errors, in noisy cells and clean cells keeping 3% or less.
+
+``--reach`` asks which cells any measured configuration meets: every method
+of the rows (and of the files given) is judged in turn against the
+*baselines*, the methods whose names do not begin with the candidate's. Per
+cell it lists the candidate's configurations (its name and its variants,
+e.g. ``asss_sqrtp``) that meet every bar but the time, and the samplers
+(configurations or baselines) that meet both ``best`` bars. A cell no
+sampler meets both in is a trade between accuracy and macro F1 among the
+samplers measured. A configuration with fewer fold-draws than the others
+has wider standard errors, and the best of many configurations is an
+optimistic estimate: what no configuration meets is the finding.
 
 Selection times are those of the rows: they are comparable only where the
 studies ran alone on the machine. ``--times`` takes them instead from files
@@ -30,6 +43,7 @@ import pandas as pd
 
 from sklearn_asss.benchmark import paired_differences, read_rows
 from sklearn_asss.benchmark._report import CELL, PAIR
+from sklearn_asss.benchmark._runner import FULL
 
 FLOOR_METHOD, FILTER_METHOD = "random_floor", "cleanlab"
 
@@ -59,6 +73,42 @@ def misses_by_bar(table):
     bars = table["misses"].str.split(", ").explode()
     bars = bars[bars != "none"].str.replace(r" \(.*\)$", "", regex=True)
     return bars.value_counts()
+
+
+def reach(rows, candidate):
+    """Per cell, the `candidate`'s configurations that meet every bar but the time, and the
+    samplers that meet both ``best`` bars, each judged against the baselines (`--reach`)."""
+    baselines = ~rows["method"].str.startswith(candidate)
+    judged = []
+    for method in sorted(set(rows["method"]) - {FULL}):
+        own = rows[(rows["method"] == method) & (rows["status"] == "ok")]
+        cells = own[CELL].drop_duplicates()
+        others = rows[baselines & (rows["method"] != method)].merge(cells, on=CELL)
+        table = cell_verdicts(pd.concat([others, own]), method)
+        missed = table["misses"].str.split(", ").map(
+            lambda bars: {bar.split(" (")[0] for bar in bars} - {"none"}
+        )
+        judged.append(table[CELL].assign(
+            method=method, quality=missed.map(lambda bars: not bars - {"cleanlab time"}),
+            best=missed.map(lambda bars: not bars & {"best F1", "best acc"}),
+        ))  # fmt: skip
+    judged = pd.concat(judged)
+    configurations = judged[judged["method"].str.startswith(candidate)]
+    return pd.DataFrame({
+        "configurations": configurations.groupby(CELL).size(),
+        "meeting every bar": _names(configurations[configurations["quality"]]),
+        "both best bars": _names(judged[judged["best"]]),
+    }).fillna("").reset_index()  # fmt: skip
+
+
+def _names(judged, shown=3):
+    """Per cell, how many methods and the first `shown` of them."""
+
+    def listed(methods):
+        more = f", +{len(methods) - shown}" if len(methods) > shown else ""
+        return f"{len(methods)}: " + ", ".join(methods[:shown]) + more
+
+    return judged.groupby(CELL)["method"].agg(lambda m: listed(sorted(m)))
 
 
 def _verdict(cell, others, means, candidate):
@@ -104,7 +154,18 @@ def main():
                         help="methods left out of the comparison (other candidates)")
     parser.add_argument("--times", nargs="*", default=[],
                         help="bench_selection_time.py --out files: the time bar's times")
+    parser.add_argument("--reach", nargs="*", metavar="VARIANTS",
+                        help="which cells any configuration meets (with variants' rows)")
     args = parser.parse_args()
+    if args.reach is not None:
+        rows = pd.concat([read_rows(path) for path in [*args.rows, *args.reach]])
+        table = reach(rows[~rows["method"].isin(args.exclude)], args.candidate)
+        met = (table["meeting every bar"] != "").sum()
+        print(f"{met} of {len(table)} cells met by a configuration of {args.candidate}; "
+              f"{(table['both best bars'] == '').sum()} in which no sampler meets both best "
+              f"bars\n")  # fmt: skip
+        print(table.to_markdown(index=False))
+        return
     times = pd.concat(map(pd.read_csv, args.times)) if args.times else None
     for path in args.rows:
         rows = read_rows(path)

@@ -70,3 +70,26 @@ def test_times_taken_in_turns_replace_the_rows_times_of_the_cells_they_hold():
     table = load_script("grid_verdict").cell_verdicts(rows, "asss", times).set_index("keep_ratio")
     assert table.at[0.1, "selection s"] == "0.6/1.2" and table.at[0.1, "misses"] == "none"
     assert table.at[0.3, "selection s"] == "2.0/1.0" and table.at[0.3, "misses"] == "cleanlab time"
+
+
+def test_reach_lists_the_configurations_that_meet_every_bar_against_the_baselines():
+    prr = {"asss": [0.90, 0.91, 0.92, 0.93], "asss_better": [0.97, 0.98, 0.99, 1.00],
+           "random_floor": FLOOR, "cleanlab": [0.95, 0.96, 0.97, 0.98]}  # fmt: skip
+    flipped = {"asss": 0.10, "asss_better": 0.04, "random_floor": 0.2, "cleanlab": 0.05}
+    seconds = {"asss": 2.0, "asss_better": 9.0, "random_floor": 0.0, "cleanlab": 1.0}
+    table = load_script("grid_verdict").reach(noisy_cell(prr, flipped, seconds), "asss")
+    (cell,) = table.to_dict("records")
+    # asss_better is slower than cleanlab, but the time is not a bar of --reach; asss is not
+    # judged against asss_better, a configuration, and still trails cleanlab
+    assert cell["configurations"] == 2 and cell["meeting every bar"] == "1: asss_better"
+    assert cell["both best bars"] == "2: asss_better, cleanlab"
+
+
+def test_reach_leaves_blank_a_cell_where_no_sampler_meets_both_best_bars():
+    rows = noisy_cell({"asss": [0.90, 0.91, 0.92, 0.93], "random_floor": FLOOR,
+                       "kmeans": [0.95, 0.96, 0.97, 0.98]},
+                      flipped={"asss": 0.1, "random_floor": 0.2, "kmeans": 0.2},
+                      seconds={"asss": 1.0, "random_floor": 0.0, "kmeans": 1.0})  # fmt: skip
+    rows.loc[rows["method"] == "kmeans", "prr_f1_macro"] = 0.5  # accuracy at macro F1's cost
+    (cell,) = load_script("grid_verdict").reach(rows, "asss").to_dict("records")
+    assert cell["meeting every bar"] == "" and cell["both best bars"] == ""
