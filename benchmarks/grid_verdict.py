@@ -96,7 +96,7 @@ def reach(rows, candidate):
     configurations = judged[judged["method"].str.startswith(candidate)]
     return pd.DataFrame({
         "configurations": configurations.groupby(CELL).size(),
-        "meeting every bar": _names(configurations[configurations["quality"]]),
+        "every bar but the time": _names(configurations[configurations["quality"]]),
         "both best bars": _names(judged[judged["best"]]),
     }).fillna("").reset_index()  # fmt: skip
 
@@ -160,7 +160,7 @@ def main():
     if args.reach is not None:
         rows = pd.concat([read_rows(path) for path in [*args.rows, *args.reach]])
         table = reach(rows[~rows["method"].isin(args.exclude)], args.candidate)
-        met = (table["meeting every bar"] != "").sum()
+        met = (table["every bar but the time"] != "").sum()
         print(f"{met} of {len(table)} cells met by a configuration of {args.candidate}; "
               f"{(table['both best bars'] == '').sum()} in which no sampler meets both best "
               f"bars\n")  # fmt: skip
