@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from sklearn_asss import ASSSSampler, CleanlabSampler
+from sklearn_asss import CleanlabSampler
 from sklearn_asss.benchmark import METHODS, Study
 from sklearn_asss.benchmark._datasets import NOISE_KINDS, flip_labels, load_dataset
 
@@ -103,9 +103,10 @@ def timed_samplers(keep_ratio, settings):
     A setting is built as the grid builds an ``asss`` variant of the forest parts
     (``METHODS["asss"]``): its parameters are those of a ``[variants]`` entry of
     ``quality_grid.toml``, ``"validation_estimator": "downstream"`` the grid's forest."""
-    samplers = {"asss": ASSSSampler(keep_ratio=keep_ratio)}
-    for key, params in settings.items():
-        samplers[key] = METHODS["asss"].make(keep_ratio, None, FOREST_PART, params)
+    samplers = {
+        key: METHODS["asss"].make(keep_ratio, None, FOREST_PART, params)
+        for key, params in {"asss": {}, **settings}.items()
+    }
     samplers["cleanlab"] = CleanlabSampler(keep_ratio=keep_ratio)
     return samplers
 

@@ -70,9 +70,12 @@ def cell_verdicts(rows, candidate, times=None):
 
 def misses_by_bar(table):
     """How many cells of a :func:`cell_verdicts` table miss each bar, most missed first."""
-    bars = table["misses"].str.split(", ").explode()
-    bars = bars[bars != "none"].str.replace(r" \(.*\)$", "", regex=True)
-    return bars.value_counts()
+    return table["misses"].map(_bars_missed).explode().dropna().value_counts()
+
+
+def _bars_missed(misses):
+    """The bars a cell's ``misses`` names, without the method that sets one, in order."""
+    return [bar.split(" (")[0] for bar in misses.split(", ") if bar != "none"]
 
 
 def reach(rows, candidate):
@@ -85,9 +88,7 @@ def reach(rows, candidate):
         cells = own[CELL].drop_duplicates()
         others = rows[baselines & (rows["method"] != method)].merge(cells, on=CELL)
         table = cell_verdicts(pd.concat([others, own]), method)
-        missed = table["misses"].str.split(", ").map(
-            lambda bars: {bar.split(" (")[0] for bar in bars} - {"none"}
-        )
+        missed = table["misses"].map(lambda misses: set(_bars_missed(misses)))
         judged.append(table[CELL].assign(
             method=method, quality=missed.map(lambda bars: not bars - {"cleanlab time"}),
             best=missed.map(lambda bars: not bars & {"best F1", "best acc"}),
