@@ -4,7 +4,7 @@ Usage::
 
     SKLEARN_ASSS_DATA=../shared/data python benchmarks/bench_asss_speed.py \
         [--dataset kddcup|shuttle|connect4] [--objective bilevel] [--verbose 1] \
-        [--device cpu] [--set '{"lookahead": "full"}'] [--repeats 1]
+        [--device cpu] [--set '{"lookahead": "full"}'] [--repeats 1] [--rounds 1]
 
 Loads the whole data set (kddcup: the 494,021 rows of the 10% file, three
 string columns one-hot encoded and heavy-tailed counts log-scaled, by
@@ -19,6 +19,10 @@ and CPU, the sampler's worker process included), their ratio and the peak memory
 sampler forked (with its copy-on-write pages of the parent). The ratio within one run is
 what to compare across machines. ``--repeats N`` fits the sampler N
 times after the MLP and reports the median fit (each fit's wall time listed).
+``--rounds R`` measures R times in turn, the MLP (after the first round on the
+faster thread count only) and then the fits, and adds each round's ratio and
+their median and range: on a shared machine the MLP's own time drifts by a
+quarter between runs, so a ratio of times taken apart drifts with it.
 ``--device`` (e.g. ``cuda``) runs both the MLP and the sampler's networks
 there, and adds the device's peak memory.
 Both run on torch's threads (printed; ``OMP_NUM_THREADS=1`` for one): on two or
@@ -52,6 +56,7 @@ def main():
     parser.add_argument("--device", default="cpu", help="torch device of both trainings")
     parser.add_argument("--set", type=json.loads, default={}, help="ASSSSampler parameters (JSON)")
     parser.add_argument("--repeats", type=int, default=1, help="fits of the sampler (median)")
+    parser.add_argument("--rounds", type=int, default=1, help="MLP and fits in turn (median)")
     args = parser.parse_args()
 
     X, y = getattr(datasets, LOADERS[args.dataset])(return_X_y=True)
@@ -65,7 +70,13 @@ def main():
     sampler = ASSSSampler(
         objective=args.objective, random_state=0, verbose=args.verbose, device=device, **args.set
     )
-    fits = [_timed(lambda: sampler.fit_resample(X, y_encoded)) for _ in range(args.repeats)]
+    rounds = []
+    for round_ in range(args.rounds):
+        if round_:
+            mlp = _mlp_time(X, y_encoded, len(classes), device, n_threads)
+        fits = [_timed(lambda: sampler.fit_resample(X, y_encoded)) for _ in range(args.repeats)]
+        rounds.append((mlp, fits))
+    mlp, fits = rounds[0]
     asss = tuple(np.median(fits, axis=0))
     each = f" (median of {', '.join(f'{wall:.2f}' for wall, _ in fits)})" if len(fits) > 1 else ""
     print(
@@ -83,6 +94,24 @@ def main():
         f"  peak RSS {_peak_mib():.0f} MiB (after loading: {rss_loaded:.0f} MiB; largest "
         f"worker process: {_peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB)"
         + _device_peak(device)
+        + _rounds_summary(rounds)
+    )
+
+
+def _rounds_summary(rounds):
+    """Each later round's MLP, median fit and ratio, and the median and range of every round's."""
+    if len(rounds) == 1:
+        return ""
+    walls = [(mlp[0], np.median([wall for wall, _ in fits])) for mlp, fits in rounds]
+    ratios = [fit / mlp for mlp, fit in walls]
+    lines = [
+        f"\n  round {number}: MLP {mlp:.1f}s wall, fit_resample {fit:.2f}s wall, ratio {ratio:.2f}"
+        for number, ((mlp, fit), ratio) in enumerate(zip(walls, ratios), start=1)
+        if number > 1
+    ]
+    return "".join(lines) + (
+        f"\n  ratio over {len(rounds)} rounds: median {np.median(ratios):.2f}, "
+        f"range {min(ratios):.2f}-{max(ratios):.2f} wall"
     )
 
 
@@ -96,18 +125,21 @@ def _mlp_times(X, y_encoded, n_classes, device):
     n_threads = torch.get_num_threads()
     on_cpu = torch.device(device).type == "cpu"
     counts = [n_threads, 1] if on_cpu and n_threads > 1 else [n_threads]
-    times = {}
-    for count in counts:
-        torch.set_num_threads(count)
-        try:
-            times[count] = _timed(
-                lambda: fit_task_classifier(
-                    X, y_encoded, n_classes, seed=0, max_epochs=MLP_EPOCHS, device=device
-                )
+    return {count: _mlp_time(X, y_encoded, n_classes, device, count) for count in counts}
+
+
+def _mlp_time(X, y_encoded, n_classes, device, n_threads):
+    """Wall and CPU seconds of the reference MLP on `n_threads` torch threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        return _timed(
+            lambda: fit_task_classifier(
+                X, y_encoded, n_classes, seed=0, max_epochs=MLP_EPOCHS, device=device
             )
-        finally:
-            torch.set_num_threads(n_threads)
-    return times
+        )
+    finally:
+        torch.set_num_threads(before)
 
 
 def _timed(work):

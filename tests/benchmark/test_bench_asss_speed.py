@@ -5,9 +5,10 @@ import re
 from _scripts import run_script
 
 
-def test_repeated_fits_report_their_median_against_the_mlp(data_dir):
+def test_repeated_fits_and_rounds_report_their_medians_against_the_mlp(data_dir):
     out = run_script(
         "bench_asss_speed", "--dataset", "shuttle", "--verbose", "0", "--repeats", "3",
+        "--rounds", "2",
         "--set", '{"max_epochs": 1, "warmup_epochs": 1}',
         data_home=data_dir("shuttle.csv.gz"), OMP_NUM_THREADS="1",
     )  # fmt: skip
@@ -21,3 +22,13 @@ def test_repeated_fits_report_their_median_against_the_mlp(data_dir):
     assert len(each) == 3 and sorted(each)[1] == float(fit.group(1))
     ratio = re.search(r"ratio to the faster MLP \(1 thread\(s\)\): ([\d.]+) wall", out)
     assert abs(float(ratio.group(1)) - float(fit.group(1)) / mlp) < 0.05
+    # the second round times the MLP again, then its own fits; the summary is of both rounds
+    second = re.search(
+        r"round 2: MLP ([\d.]+)s wall, fit_resample ([\d.]+)s wall, ratio ([\d.]+)", out
+    )
+    assert abs(float(second.group(3)) - float(second.group(2)) / float(second.group(1))) < 0.05
+    ratios = sorted([float(ratio.group(1)), float(second.group(3))])
+    summary = re.search(r"ratio over 2 rounds: median ([\d.]+), range ([\d.]+)-([\d.]+)", out)
+    low, high = float(summary.group(2)), float(summary.group(3))
+    assert abs(low - ratios[0]) < 0.011 and abs(high - ratios[1]) < 0.011
+    assert abs(float(summary.group(1)) - sum(ratios) / 2) < 0.011
