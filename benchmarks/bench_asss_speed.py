@@ -58,6 +58,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=1, help="fits of the sampler (median)")
     parser.add_argument("--rounds", type=int, default=1, help="MLP and fits in turn (median)")
     args = parser.parse_args()
+    if min(args.repeats, args.rounds) < 1:
+        parser.error(f"--repeats and --rounds must be at least 1, got {args.repeats}, {args.rounds}")
 
     X, y = getattr(datasets, LOADERS[args.dataset])(return_X_y=True)
     X = StandardScaler().fit_transform(np.asarray(X, dtype=np.float64)).astype(np.float32)

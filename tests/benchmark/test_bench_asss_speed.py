@@ -1,8 +1,10 @@
 """benchmarks/bench_asss_speed.py on shuttle, its smallest table."""
 
 import re
+import subprocess
+import sys
 
-from _scripts import run_script
+from _scripts import BENCHMARKS, run_script
 
 
 def test_repeated_fits_and_rounds_report_their_medians_against_the_mlp(data_dir):
@@ -32,3 +34,12 @@ def test_repeated_fits_and_rounds_report_their_medians_against_the_mlp(data_dir)
     low, high = float(summary.group(2)), float(summary.group(3))
     assert abs(low - ratios[0]) < 0.011 and abs(high - ratios[1]) < 0.011
     assert abs(float(summary.group(1)) - sum(ratios) / 2) < 0.011
+
+
+def test_no_round_is_refused_by_name():
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_asss_speed.py"), "--rounds", "0"],
+        check=False, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--repeats and --rounds must be at least 1" in done.stderr
