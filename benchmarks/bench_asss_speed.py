@@ -72,13 +72,15 @@ def main():
     sampler = ASSSSampler(
         objective=args.objective, random_state=0, verbose=args.verbose, device=device, **args.set
     )
-    rounds = []
-    for round_ in range(args.rounds):
-        if round_:
-            mlp = _mlp_time(X, y_encoded, len(classes), device, n_threads)
-        fits = [_timed(lambda: sampler.fit_resample(X, y_encoded)) for _ in range(args.repeats)]
-        rounds.append((mlp, fits))
-    mlp, fits = rounds[0]
+
+    def timed_fits():
+        return [_timed(lambda: sampler.fit_resample(X, y_encoded)) for _ in range(args.repeats)]
+
+    fits = timed_fits()
+    rounds = [(mlp, fits)] + [
+        (_mlp_time(X, y_encoded, len(classes), device, n_threads), timed_fits())
+        for _ in range(args.rounds - 1)
+    ]
     asss = tuple(np.median(fits, axis=0))
     each = f" (median of {', '.join(f'{wall:.2f}' for wall, _ in fits)})" if len(fits) > 1 else ""
     print(
