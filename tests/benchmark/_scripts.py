@@ -20,10 +20,15 @@ def load_script(name):
 def run_script(name, *args, data_home, **env):
     """Run benchmarks/`name`.py with `args` on the data sets of `data_home` (and the
     environment variables `env`) in a new process; its standard output."""
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / f"{name}.py"), *args],
-        capture_output=True, text=True, timeout=300,
-        env={**os.environ, "SKLEARN_ASSS_DATA": str(data_home), **env},
-    )  # fmt: skip
+    done = script_process(name, *args, SKLEARN_ASSS_DATA=str(data_home), **env)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def script_process(name, *args, **env):
+    """benchmarks/`name`.py with `args` (and the environment variables `env`) run in a new
+    process, whatever its exit status: the ``subprocess.CompletedProcess``."""
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / f"{name}.py"), *args],
+        capture_output=True, text=True, timeout=300, env={**os.environ, **env},
+    )  # fmt: skip

@@ -1,10 +1,8 @@
 """benchmarks/bench_asss_speed.py on shuttle, its smallest table."""
 
 import re
-import subprocess
-import sys
 
-from _scripts import BENCHMARKS, run_script
+from _scripts import run_script, script_process
 
 
 def test_repeated_fits_and_rounds_report_their_medians_against_the_mlp(data_dir):
@@ -37,9 +35,6 @@ def test_repeated_fits_and_rounds_report_their_medians_against_the_mlp(data_dir)
 
 
 def test_no_round_is_refused_by_name():
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_asss_speed.py"), "--rounds", "0"],
-        check=False, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = script_process("bench_asss_speed", "--rounds", "0")
     assert done.returncode == 2
     assert "--repeats and --rounds must be at least 1" in done.stderr
