@@ -22,6 +22,10 @@ cell kept by the filters, and prints for accuracy and macro-F1 PRR:
   standard errors (its standard error is 1 over the square root of their
   number, when the methods are of the same quality).
 
+It first says what made each method's rows (their code and platform, where
+the runner recorded them), and warns when the two come from different
+platforms: the same code gives other subsets on another machine or build.
+
 With ``--by-fit``, each fit counts once: the scores of a fold's draws are
 averaged first, and a cell's standard error is that of its fits. The grid's
 later draws of a fold redraw from the sampler fitted for its first
@@ -35,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sklearn_asss.benchmark import paired_differences, read_rows
+from sklearn_asss.benchmark import PROVENANCE, made_by, paired_differences, read_rows
 from sklearn_asss.benchmark._report import CELL, PAIRED
 
 SCORES = {"prr_accuracy": "accuracy", "prr_f1_macro": "macro F1"}
@@ -79,6 +83,23 @@ def pooled(cells):
     return pd.DataFrame(out).reset_index()
 
 
+def provenance_lines(rows, new, old):
+    """What made `new`'s and `old`'s rows (:func:`~sklearn_asss.benchmark.made_by`), and a
+    warning where their recorded platforms differ."""
+    lines, platforms = [], []
+    for method in (new, old):
+        of_method = rows[rows["method"] == method]
+        lines += [f"{method}: {line}" for line in made_by(of_method)]
+        platforms.append(set(of_method[PROVENANCE[1]].dropna()))
+    if all(platforms) and platforms[0] != platforms[1]:
+        lines.append(
+            f"warning: {new}'s and {old}'s rows were made on different platforms; the same "
+            "code gives other subsets on another machine or build, so their differences "
+            "include that noise"
+        )
+    return lines
+
+
 def _pooled_se(standard_errors):
     """The standard error of the mean of independent means with these standard errors."""
     return np.sqrt((standard_errors**2).sum()) / len(standard_errors)
@@ -108,6 +129,7 @@ def main(argv=None):
                          ("noise_kind", args.noise_kinds)):  # fmt: skip
         if kept:
             rows = rows[rows[column].isin(kept)]
+    print("\n".join(provenance_lines(rows, args.new, args.old)) + "\n")
     if args.by_fit:
         rows = fit_means(rows)
     cells = cell_differences(rows, args.new, args.old)

@@ -41,7 +41,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from sklearn_asss.benchmark import paired_differences, read_rows
+from sklearn_asss.benchmark import made_by, paired_differences, read_rows
 from sklearn_asss.benchmark._report import CELL, PAIR
 from sklearn_asss.benchmark._runner import FULL
 
@@ -179,6 +179,7 @@ def main():
         missed = int((table["misses"] != "none").sum())
         print(f"\n## {path}: {args.candidate}, {int(np.median(pairs))} fold-draws per cell; "
               f"{missed} of {len(table)} cells miss a bar\n")  # fmt: skip
+        print("Rows made by: " + "; ".join(made_by(rows)) + "\n")
         counts = misses_by_bar(table)
         if len(counts):
             print("Cells missing each bar: "

@@ -15,9 +15,9 @@ from ._cli import main
 from ._config import Study, config_parts, load_study
 from ._datasets import DATASETS, Dataset, flip_labels, load_dataset, register_dataset
 from ._methods import DEFAULT_METHODS, METHODS, Method
-from ._report import markdown_tables, paired_differences, plot_against_keep_ratio, summarize, \
-    write_report
-from ._runner import COLUMNS, FOREST_TREES, fit_downstream, read_rows, run_study
+from ._report import made_by, markdown_tables, paired_differences, plot_against_keep_ratio, \
+    summarize, write_report
+from ._runner import COLUMNS, FOREST_TREES, PROVENANCE, fit_downstream, read_rows, run_study
 
 __all__ = [
     "COLUMNS",
@@ -27,12 +27,14 @@ __all__ = [
     "FOREST_TREES",
     "METHODS",
     "Method",
+    "PROVENANCE",
     "Study",
     "config_parts",
     "fit_downstream",
     "flip_labels",
     "load_dataset",
     "load_study",
+    "made_by",
     "main",
     "markdown_tables",
     "paired_differences",

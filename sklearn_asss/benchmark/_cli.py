@@ -2,7 +2,6 @@
 
 import argparse
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -93,18 +92,6 @@ def _list():
         print(f"  {name:<18} {method.description}{state}")
 
 
-def commit_id():
-    """The checked-out commit, marked when the package or configs differ from it."""
-    def git(*args):
-        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=30)
-
-    head = git("rev-parse", "--short=12", "HEAD")
-    if head.returncode != 0:
-        return None
-    dirty = git("status", "--porcelain", "--", "sklearn_asss", "benchmarks").stdout.strip()
-    return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
-
-
 def _rows_kept_on_resume(study):
     """How many rows of an earlier run ``--resume`` keeps (its finished ones)."""
     path = Path(study.out) / "rows.csv"
@@ -161,8 +148,8 @@ def _run_and_report(study, args, command):
     rows, notes = run_study(study, resume=args.resume, progress=not args.quiet)
     wall_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
     paths = write_report(
-        rows, study, notes=notes, command=command, commit=commit_id(), wall_s=wall_s,
-        cpu_s=cpu_s, new_rows=len(rows) - rows_before,
+        rows, study, notes=notes, command=command, wall_s=wall_s, cpu_s=cpu_s,
+        new_rows=len(rows) - rows_before,
     )
     for note in notes:
         print("note:", note, file=sys.stderr)

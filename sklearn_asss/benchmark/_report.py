@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..metrics import SCORE_NAMES, paired_wilcoxon
 from ._methods import METHODS
-from ._runner import FULL
+from ._runner import FULL, PROVENANCE
 
 #: A cell of the results: the rows of one cell are compared with each other.
 CELL = ["dataset", "noise_kind", "noise_rate", "keep_ratio"]
@@ -241,12 +241,13 @@ def plot_against_keep_ratio(summary, path=None, *, score="prr_f1_macro", title=N
     return fig
 
 
-def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=None,
-                 cpu_s=None, new_rows=None):  # fmt: skip
+def write_report(rows, study, *, notes=(), command=None, wall_s=None, cpu_s=None,
+                 new_rows=None):  # fmt: skip
     """Write ``results.md``, ``summary.csv``, ``paired.csv`` and the charts into ``study.out``.
 
     `wall_s` and `cpu_s` are the times of the run that wrote `new_rows` of the
     rows (None: all of them); a resumed run's page says how many it added.
+    The page says which code and platform made the rows (:func:`made_by`).
 
     Returns
     -------
@@ -274,12 +275,27 @@ def write_report(rows, study, *, notes=(), command=None, commit=None, wall_s=Non
     failed = rows[rows["status"] != "ok"]
     notes += [f"{r.dataset} {r.noise_kind} keep {r.keep_ratio:g} fold {r.fold} draw {r.draw} "
               f"{r.method}: {r.status}" for r in failed.itertuples()]  # fmt: skip
-    text = _page(rows, study, notes, command, commit, (wall_s, cpu_s, new_rows), images)
+    text = _page(rows, study, notes, command, (wall_s, cpu_s, new_rows), images)
     paths["markdown"].write_text(text)
     return paths
 
 
-def _page(rows, study, notes, command, commit, seconds, images):
+def made_by(rows):
+    """What made `rows`: one line per code and platform (their ``code`` and ``platform``),
+    with its count of rows, in the order the rows were written."""
+    provenance = rows[PROVENANCE].fillna("")
+    counts = provenance.value_counts(sort=False)
+    lines = []
+    for code, platform in provenance.drop_duplicates().itertuples(index=False):
+        n = counts[code, platform]
+        if code:
+            lines.append(f"{n:,} rows by `{code}` on {platform}")
+        else:
+            lines.append(f"{n:,} rows written before the runner recorded what made them")
+    return lines
+
+
+def _page(rows, study, notes, command, seconds, images):
     ok = _ok(rows)
     lines = [f"# {study.title}", ""]
     if study.description:
@@ -287,8 +303,7 @@ def _page(rows, study, notes, command, commit, seconds, images):
     lines += ["Regenerate this page (from the repository root, data directory in "
               "`SKLEARN_ASSS_DATA`):", "", "```bash", command or "", "```", ""]  # fmt: skip
     wall_s, cpu_s, new_rows = seconds
-    run = [f"commit `{commit}`" if commit else None,
-           f"wall time {wall_s / 60:.1f} min" if wall_s is not None else None,
+    run = [f"wall time {wall_s / 60:.1f} min" if wall_s is not None else None,
            f"CPU time {cpu_s / 60:.1f} min (all threads; the machine may have been shared)"
            if cpu_s is not None else None]  # fmt: skip
     resumed = new_rows is not None and new_rows < len(rows)
@@ -296,7 +311,9 @@ def _page(rows, study, notes, command, commit, seconds, images):
     if resumed:
         times += (f"; a resumed run: these times are those of its last {new_rows:,} of "
                   f"{len(rows):,} rows, the others were read back from `rows.csv`")  # fmt: skip
-    lines += ["Ran on " + times + ".", ""]
+    if times:
+        lines += ["Ran in " + times + ".", ""]
+    lines += ["Made by:", "", *(f"- {line}" for line in made_by(rows)), ""]
     lines += [
         f"Protocol: stratified {study.cv}-fold cross-validation x {study.repeats} repeat(s) x "
         f"{study.draws} draw(s) per fold; downstream model `{study.downstream}`"
@@ -321,5 +338,5 @@ def _page(rows, study, notes, command, commit, seconds, images):
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["markdown_tables", "paired_differences", "plot_against_keep_ratio", "summarize",
-           "write_report"]  # fmt: skip
+__all__ = ["made_by", "markdown_tables", "paired_differences", "plot_against_keep_ratio",
+           "summarize", "write_report"]  # fmt: skip

@@ -10,11 +10,13 @@ fold are the subsets' doing. A *draw* is one sampler random state, the same
 for every method and keep ratio of that fold, so rows pair across methods.
 Each score is divided by that of the full-data model of the fold (PRR).
 
-Every finished row is appended to ``<out>/rows.csv`` at once; a run started
-with ``resume=True`` skips the rows already there, so an interrupted run
-loses at most the row in flight.
+Every finished row is appended to ``<out>/rows.csv`` at once, with the code
+and the platform that made it (:mod:`._provenance`); a run started with
+``resume=True`` skips the rows already there, so an interrupted run loses at
+most the row in flight.
 """
 
+import csv
 import io
 import os
 import threading
@@ -32,14 +34,19 @@ from .._selection import class_budgets, select_subset
 from ..metrics import SCORE_NAMES, classification_scores, performance_retention_rate
 from ._datasets import DATASETS, flip_labels, load_dataset
 from ._methods import resolve_methods
+from ._provenance import provenance
 
 #: The columns that identify a row (and that ``resume`` matches).
 KEY = ["dataset", "noise_kind", "noise_rate", "keep_ratio", "repeat", "fold", "draw", "method"]
+#: The columns that say what made a row (:func:`~._provenance.provenance`); a ``rows.csv``
+#: written before the runner recorded them reads with them empty.
+PROVENANCE = ["code", "platform"]
 #: Every column of ``rows.csv``, in order.
 COLUMNS = [
     *KEY, "status", "downstream", "n_train", "n_kept",
     *SCORE_NAMES, *(f"prr_{s}" for s in SCORE_NAMES), "robust_accuracy", "adv_passes",
     "flipped_in_subset", "flipped_kept", "selection_s", "train_s", "peak_mb", "warnings",
+    *PROVENANCE,
 ]  # fmt: skip
 #: The method name of the model trained on the whole training fold.
 FULL = "full"
@@ -69,42 +76,67 @@ def run_study(study, *, resume=False, progress=True):
         The columns :data:`COLUMNS`: the key, the scores and their PRR, the
         flipped share of the kept rows (``flipped_in_subset``) and the share
         of the flipped rows kept (``flipped_kept``), selection and training
-        seconds, and ``peak_mb``: the largest increase of the process's
+        seconds, ``peak_mb``: the largest increase of the process's
         resident memory while the sampler was fitted (read from
         ``/proc/self/statm`` every 5 ms, so torch's memory counts; NaN where
-        there is no ``/proc``).
+        there is no ``/proc``), and the ``code`` and ``platform`` that made
+        the row (:data:`PROVENANCE`).
     notes : list of str
     """
     study.validate()
     path = Path(study.out) / "rows.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     done = _start_csv(path, resume)
+    made_by = provenance()
     notes = []
     for name in study.datasets:
-        notes += _run_dataset(study, name, path, done, progress)
+        notes += _run_dataset(study, name, path, done, progress, made_by)
     return read_rows(path), list(dict.fromkeys(notes))
 
 
 def read_rows(path):
-    """The rows of a ``rows.csv``; a last line cut short (a killed run) is left out."""
-    text = Path(path).read_text()
-    complete = text[: text.rfind("\n") + 1]  # every row ends with a newline once written
-    rows = pd.read_csv(io.StringIO(complete), dtype={"warnings": str})
+    """The rows of a ``rows.csv``; a last line cut short (a killed run) is left out.
+
+    A file written before the runner recorded what made each row has its
+    :data:`PROVENANCE` columns empty.
+    """
+    complete = io.StringIO(_complete_text(path))
+    rows = pd.read_csv(complete, dtype=dict.fromkeys(["warnings", *PROVENANCE], str))
+    if list(rows.columns) == COLUMNS[: -len(PROVENANCE)]:
+        rows = rows.reindex(columns=COLUMNS)
     if list(rows.columns) != COLUMNS:
         raise ValueError(f"{path} was not written by this version of the runner: its columns "
                          f"differ from {COLUMNS}. Move it away or run without resume.")
     return rows
 
 
+def _complete_text(path):
+    """The text of `path` up to its last newline: every row ends with one once written."""
+    text = Path(path).read_text()
+    return text[: text.rfind("\n") + 1]
+
+
 def _start_csv(path, resume):
     """Write the header (or keep a resumed file's good rows); return the rows done by key."""
     if resume and path.is_file():
         rows = read_rows(path)
-        rows = rows[rows["status"] == "ok"]
-        rows.to_csv(path, index=False, columns=COLUMNS)
-        return {_key(*row[KEY]): row for _, row in rows.iterrows()}
+        ok = (rows["status"] == "ok").to_numpy()
+        _keep_records(path, ok)
+        return {_key(*row[KEY]): row for _, row in rows[ok].iterrows()}
     pd.DataFrame(columns=COLUMNS).to_csv(path, index=False)
     return {}
+
+
+def _keep_records(path, kept):
+    """Rewrite ``rows.csv`` with its `kept` records only, each field as it was written (read
+    and written again, a float may change in its last digit), under the header of
+    :data:`COLUMNS`: the records of a runner before it get empty :data:`PROVENANCE` fields."""
+    header, *records = (r for r in csv.reader(io.StringIO(_complete_text(path))) if r)
+    missing = [""] * (len(COLUMNS) - len(header))
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(record + missing for record, keep in zip(records, kept) if keep)
 
 
 def _key(dataset, kind, rate, keep, repeat, fold, draw, method):
@@ -112,8 +144,9 @@ def _key(dataset, kind, rate, keep, repeat, fold, draw, method):
             int(draw), method)  # fmt: skip
 
 
-def _append(path, row):
-    line = pd.DataFrame([row], columns=COLUMNS).to_csv(index=False, header=False)
+def _append(path, row, made_by):
+    """Append `row`, made by `made_by` (:func:`~._provenance.provenance`), to ``rows.csv``."""
+    line = pd.DataFrame([{**row, **made_by}], columns=COLUMNS).to_csv(index=False, header=False)
     with open(path, "a") as handle:  # one write per row: a kill loses at most this row
         handle.write(line)
         handle.flush()
@@ -146,7 +179,7 @@ def cap_rows(X, y, max_rows, seed):
     return X[rows], y[rows]
 
 
-def _run_dataset(study, name, path, done, progress):
+def _run_dataset(study, name, path, done, progress, made_by):
     X, y = load_dataset(name, study.data_home or None)
     X, y = cap_rows(X, y, study.max_samples, _seed(study.seed, name, "cap"))
     _, y_encoded = np.unique(y, return_inverse=True)
@@ -172,11 +205,11 @@ def _run_dataset(study, name, path, done, progress):
                 study, X, y_encoded, n_classes, train, test, fold_key, full_row
             )
             if full_row is None:
-                _append(path, _log(progress, fold_data["full_row"]))
+                _append(path, _log(progress, fold_data["full_row"]), made_by)
             fitted = {}  # reuse_fits: the fold's first fit of each (method, keep)
             for keep, draw, method in tasks:
                 row = _run_method(study, method, keep, draw, fold_data, fitted)
-                _append(path, _log(progress, row))
+                _append(path, _log(progress, row), made_by)
     return notes
 
 
@@ -447,5 +480,5 @@ class _PeakMemory:
         return False
 
 
-__all__ = ["COLUMNS", "FOREST_TREES", "KEY", "cap_rows", "fit_downstream", "read_rows",
-           "run_study"]  # fmt: skip
+__all__ = ["COLUMNS", "FOREST_TREES", "KEY", "PROVENANCE", "cap_rows", "fit_downstream",
+           "read_rows", "run_study"]  # fmt: skip

@@ -1,13 +1,11 @@
 """The ablation of ASSSSampler's score: the same game and retrieval, another score than p."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from _scripts import script_process
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 
@@ -299,12 +297,10 @@ def test_registered_and_usable_as_a_study_variant():
 
 def test_flipped_rows_script_at_a_tiny_scale():
     """bench_flipped_rows.py prints, per fold, the filter's flags and one AUC line per score."""
-    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_flipped_rows.py"
     settings = json.dumps({**QUICK, "label_filter": "prune_by_noise_rate"})
-    done = subprocess.run(
-        [sys.executable, str(script), "--dataset", "digits", "--folds", "1", "--set", settings],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    done = script_process(
+        "bench_flipped_rows", "--dataset", "digits", "--folds", "1", "--set", settings
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "flipped share of the subset" in lines[1]

@@ -1,17 +1,12 @@
 """benchmarks/bench_device.py at a tiny scale, the device under test being the CPU."""
 
-import subprocess
-import sys
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_device.py"
+from _scripts import script_process
 
 
 def test_a_fit_on_the_device_is_compared_with_two_cpu_fits():
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--device", "cpu", "--datasets", "digits",
-         "--keep-ratios", "0.3", "--noise-rates", "0.2"],
-        capture_output=True, text=True, timeout=300,
+    done = script_process(
+        "bench_device", "--device", "cpu", "--datasets", "digits", "--keep-ratios", "0.3",
+        "--noise-rates", "0.2",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     header, *rows = done.stdout.splitlines()

@@ -68,3 +68,18 @@ def test_by_fit_pairs_each_fit_once_with_its_draws_averaged(tmp_path, capsys):
     two_cells().to_csv(path, index=False)
     script.main([str(path), "--new", "new", "--old", "old", "--by-fit"])
     assert "one pair per fit" in capsys.readouterr().out
+
+
+def test_it_says_what_made_each_methods_rows_and_warns_of_two_platforms():
+    script = load_script("compare_methods")
+    rows = two_cells()
+    rows["code"], rows["platform"] = "c0de", "cpu A"
+    lines = script.provenance_lines(rows, "new", "old")
+    assert lines == ["new: 8 rows by `c0de` on cpu A", "old: 8 rows by `c0de` on cpu A"]
+    rows.loc[rows["method"] == "old", "platform"] = "cpu B"
+    assert script.provenance_lines(rows, "new", "old")[-1].startswith(
+        "warning: new's and old's rows were made on different platforms"
+    )
+    rows.loc[rows["method"] == "old", ["code", "platform"]] = None  # not recorded: no warning
+    assert not any(line.startswith("warning") for line in script.provenance_lines(
+        rows, "new", "old"))  # fmt: skip

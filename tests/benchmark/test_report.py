@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_asss.benchmark import COLUMNS, Study, paired_differences, plot_against_keep_ratio, \
-    summarize, write_report
+from sklearn_asss.benchmark import COLUMNS, Study, made_by, paired_differences, \
+    plot_against_keep_ratio, summarize, write_report
 from sklearn_asss.metrics import paired_wilcoxon
 
 
@@ -73,18 +73,31 @@ def test_write_report_writes_the_page_tables_and_charts(tmp_path):
         make_rows({"random": [0.9, 0.91, 0.92, 0.9], "asss": [0.93, 0.92, 0.9, 0.94]},
                   keep_ratio=0.3),
     ])  # fmt: skip
+    rows["code"], rows["platform"] = "abc123", "a toy CPU"
     study = Study(title="Toy study", description="What this measures.", out=str(tmp_path))
-    paths = write_report(rows, study, notes=["a note"], command="python -m x", commit="abc123",
-                         wall_s=90)  # fmt: skip
+    paths = write_report(rows, study, notes=["a note"], command="python -m x", wall_s=90)
     text = paths["markdown"].read_text()
     assert text.startswith("# Toy study\n\nWhat this measures.")
-    assert "python -m x" in text and "commit `abc123`" in text and "1.5 min" in text
+    assert "python -m x" in text and "1.5 min" in text
+    assert f"Made by:\n\n- {len(rows)} rows by `abc123` on a toy CPU\n" in text
     assert "| 0.1 | asss | 4 | 80.2 ± 2.1 |" in text
     assert "![macro-F1 PRR against keep ratio](prr_f1_macro_vs_keep_ratio.png)" in text
     assert "- a note" in text
     for key in ("prr_f1_macro", "prr_accuracy", "summary", "paired"):
         assert paths[key].stat().st_size > 0
     assert paths["prr_f1_macro"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_made_by_counts_the_rows_of_each_code_and_platform_in_the_order_written():
+    rows = make_rows({"random": [0.8] * 6})
+    rows["code"] = ["b2", "b2", None, "a1", "b2", None]
+    rows["platform"] = ["cpu", "cpu", None, "gpu", "gpu", None]
+    assert made_by(rows) == [
+        "2 rows by `b2` on cpu",
+        "2 rows written before the runner recorded what made them",
+        "1 rows by `a1` on gpu",
+        "1 rows by `b2` on gpu",
+    ]
 
 
 def test_the_chart_legend_names_a_method_missing_from_the_first_panel():

@@ -14,7 +14,9 @@ import pytest
 from sklearn.datasets import load_digits
 
 from sklearn_asss import KMeansSampler
-from sklearn_asss.benchmark import METHODS, Method, Study, read_rows, run_study
+from sklearn_asss.benchmark import COLUMNS, METHODS, PROVENANCE, Method, Study, read_rows, \
+    run_study
+from sklearn_asss.benchmark._provenance import provenance
 from sklearn_asss.benchmark._runner import fit_downstream
 
 #: Columns that depend on the machine's load, not on the computation.
@@ -31,7 +33,9 @@ def tiny(tmp_path, **settings):
 
 
 def comparable(rows):
-    return rows.drop(columns=TIMING).sort_values(
+    """`rows` without what depends on the machine and the process: the timings and the
+    provenance (a child process runs on another number of threads)."""
+    return rows.drop(columns=TIMING + PROVENANCE).sort_values(
         ["dataset", "noise_kind", "keep_ratio", "repeat", "fold", "draw", "method"]
     ).reset_index(drop=True)
 
@@ -127,6 +131,26 @@ def test_a_failing_method_gives_an_error_row_and_the_study_goes_on(tmp_path, mon
     assert (rows[rows["method"] == "random"]["status"] == "ok").all()
 
 
+def test_resume_keeps_the_finished_rows_as_written_and_runs_the_failed_ones_again(
+    tmp_path, monkeypatch
+):
+    def broken(keep_ratio, random_state, study, **params):
+        return KMeansSampler(keep_ratio=keep_ratio, n_clusters="many")
+
+    study = tiny(tmp_path, draws=1, keep_ratios=[0.5])
+    with monkeypatch.context() as patch:
+        patch.setitem(METHODS, "kmeans", Method("kmeans", broken, "broken"))
+        run_study(study, progress=False)
+    path = Path(study.out) / "rows.csv"
+    header, *lines = path.read_text().splitlines(keepends=True)
+    finished = [line for line in lines if ",ok," in line]
+    assert len(finished) == 4  # the full model's and random's rows of the two folds
+    rows, _ = run_study(study, resume=True, progress=False)
+    # not read and written again: a float may change in its last digit that way
+    assert path.read_text().startswith(header + "".join(finished))
+    assert len(rows) == 6 and (rows["status"] == "ok").all()
+
+
 def test_pair_noise_and_forest_downstream_on_shuttle(tmp_path, data_dir):
     study = Study(
         datasets=["shuttle"], methods=["random", "random_floor"], keep_ratios=[0.3],
@@ -189,6 +213,33 @@ def test_resume_refuses_a_file_of_another_format(tmp_path):
     (Path(study.out) / "rows.csv").write_text("dataset,method\ndigits,random\n")
     with pytest.raises(ValueError, match="not written by this version"):
         run_study(study, resume=True, progress=False)
+
+
+def test_every_row_records_the_code_and_the_platform_that_made_it(tmp_path):
+    study = tiny(tmp_path, draws=1, keep_ratios=[0.5], methods=["random"])
+    rows, _ = run_study(study, progress=False)
+    made = provenance()
+    assert (rows["code"] == made["code"]).all() and (rows["platform"] == made["platform"]).all()
+    assert made["code"] and "torch" in made["platform"] and "CPUs" in made["platform"]
+
+
+def test_rows_of_a_runner_that_did_not_record_provenance_are_read_and_resumed(tmp_path):
+    study = tiny(tmp_path, keep_ratios=[0.5], methods=["random"])
+    whole, _ = run_study(study, progress=False)
+    path = Path(study.out) / "rows.csv"
+    earlier = whole[whole["draw"] == 0].drop(columns=PROVENANCE)
+    earlier.to_csv(path, index=False)  # the columns of the runner before
+    read = read_rows(path)
+    assert list(read.columns) == COLUMNS and read[PROVENANCE].isna().all().all()
+    old_lines = path.read_text().splitlines()
+    resumed, _ = run_study(study, resume=True, progress=False)
+    # each old row as it was written, its provenance fields added empty
+    new_lines = path.read_text().splitlines()
+    assert new_lines[0] == ",".join(COLUMNS)
+    assert new_lines[1 : len(old_lines)] == [line + ",," for line in old_lines[1:]]
+    assert resumed["code"].isna().sum() == len(earlier)  # nothing claimed for the old rows
+    assert (resumed.loc[resumed["draw"] == 1, "code"] == provenance()["code"]).all()
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(whole))
 
 
 def _counting_asss_fits(monkeypatch):
