@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sklearn_asss.benchmark import PROVENANCE, made_by, paired_differences, read_rows
+from sklearn_asss.benchmark import made_by, paired_differences, read_rows
 from sklearn_asss.benchmark._report import CELL, PAIRED
 
 SCORES = {"prr_accuracy": "accuracy", "prr_f1_macro": "macro F1"}
@@ -90,7 +90,7 @@ def provenance_lines(rows, new, old):
     for method in (new, old):
         of_method = rows[rows["method"] == method]
         lines += [f"{method}: {line}" for line in made_by(of_method)]
-        platforms.append(set(of_method[PROVENANCE[1]].dropna()))
+        platforms.append(set(of_method["platform"].dropna()))
     if all(platforms) and platforms[0] != platforms[1]:
         lines.append(
             f"warning: {new}'s and {old}'s rows were made on different platforms; the same "

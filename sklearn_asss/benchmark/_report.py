@@ -288,10 +288,11 @@ def made_by(rows):
     lines = []
     for code, platform in provenance.drop_duplicates().itertuples(index=False):
         n = counts[code, platform]
+        rows_text = f"{n:,} row{'' if n == 1 else 's'}"
         if code:
-            lines.append(f"{n:,} rows by `{code}` on {platform}")
+            lines.append(f"{rows_text} by `{code}` on {platform}")
         else:
-            lines.append(f"{n:,} rows written before the runner recorded what made them")
+            lines.append(f"{rows_text} written before the runner recorded what made them")
     return lines
 
 
@@ -312,7 +313,7 @@ def _page(rows, study, notes, command, seconds, images):
         times += (f"; a resumed run: these times are those of its last {new_rows:,} of "
                   f"{len(rows):,} rows, the others were read back from `rows.csv`")  # fmt: skip
     if times:
-        lines += ["Ran in " + times + ".", ""]
+        lines += ["This run: " + times + ".", ""]
     lines += ["Made by:", "", *(f"- {line}" for line in made_by(rows)), ""]
     lines += [
         f"Protocol: stratified {study.cv}-fold cross-validation x {study.repeats} repeat(s) x "

@@ -95,8 +95,8 @@ def test_made_by_counts_the_rows_of_each_code_and_platform_in_the_order_written(
     assert made_by(rows) == [
         "2 rows by `b2` on cpu",
         "2 rows written before the runner recorded what made them",
-        "1 rows by `a1` on gpu",
-        "1 rows by `b2` on gpu",
+        "1 row by `a1` on gpu",
+        "1 row by `b2` on gpu",
     ]
 
 
