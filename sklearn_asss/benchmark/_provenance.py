@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+import torch
 
 from .. import __version__
 
@@ -46,8 +47,6 @@ def platform_description():
     """The processor, the CPU count and the versions of the numerical libraries, in one line;
     with torch's the vector instructions its kernels use (its CPU capability), which decide
     how its sums are rounded."""
-    import torch  # the package's networks; imported only when a study runs
-
     return (
         f"{_processor()}, {os.cpu_count()} CPUs, torch {torch.__version__} "
         f"({torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads), "

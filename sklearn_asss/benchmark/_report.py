@@ -283,11 +283,9 @@ def write_report(rows, study, *, notes=(), command=None, wall_s=None, cpu_s=None
 def made_by(rows):
     """What made `rows`: one line per code and platform (their ``code`` and ``platform``),
     with its count of rows, in the order the rows were written."""
-    provenance = rows[PROVENANCE].fillna("")
-    counts = provenance.value_counts(sort=False)
+    counts = rows[PROVENANCE].fillna("").groupby(PROVENANCE, sort=False).size()
     lines = []
-    for code, platform in provenance.drop_duplicates().itertuples(index=False):
-        n = counts[code, platform]
+    for (code, platform), n in counts.items():
         rows_text = f"{n:,} row{'' if n == 1 else 's'}"
         if code:
             lines.append(f"{rows_text} by `{code}` on {platform}")
