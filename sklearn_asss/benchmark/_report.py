@@ -80,7 +80,7 @@ def paired_differences(rows, reference):
         if ref.empty:
             same_setting = ok[(ok[CELL[:3]] == pd.Series(cell[:3], CELL[:3])).all(axis=1)]
             ref = same_setting[same_setting["method"] == reference]
-            if ref["keep_ratio"].nunique() != 1:
+            if ref.empty or (ref["keep_ratio"] != 1.0).any():  # not one that ignores it
                 continue
         ref = ref.set_index(PAIR)
         for method, rows_m in data.groupby("method", sort=False):

@@ -57,6 +57,16 @@ def test_a_reference_that_ignores_the_keep_ratio_pairs_with_every_keep_ratio():
     assert paired.loc[0.5, "d_prr_accuracy"] == pytest.approx(-5.0)
 
 
+def test_a_reference_measured_at_one_other_keep_ratio_pairs_with_none_of_the_others():
+    rows = pd.concat([
+        make_rows({"old": [0.9, 0.9], "new": [0.8, 0.8]}, keep_ratio=0.03),
+        make_rows({"new": [0.7, 0.7]}, keep_ratio=0.3),
+    ])  # fmt: skip
+    paired = paired_differences(rows, "old")
+    assert paired["keep_ratio"].tolist() == [0.03]
+    assert paired["d_prr_accuracy"].tolist() == pytest.approx([-10.0])
+
+
 def test_failed_rows_are_counted_not_averaged():
     rows = make_rows({"random": [0.8, 0.9], "asss": [0.7, 0.7]})
     rows.loc[rows.index[-1], ["status", "prr_f1_macro"]] = ["error: boom", 0.0]
