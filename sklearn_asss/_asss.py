@@ -54,6 +54,10 @@ from .samplers._kmeans import KMeansSampler
 
 # below this mean selection probability the paper objective has collapsed
 _COLLAPSE_THRESHOLD = 1e-2
+# the bi-level game holds mean p at keep_ratio or this, whichever is larger: the relaxed
+# selections pass the selector a gradient scaled by z(1 - z), small when p is, and the quick
+# game's 180-210 selector steps then barely move p at 1-3% kept (the parameters page)
+_MIN_GAME_LEVEL = 0.3
 # standardised values beyond this many standard deviations are compressed logarithmically
 _TAIL = 3.0
 # max_epochs=None: the game lasts about this many steps, whatever the table's size
@@ -165,8 +169,11 @@ class ASSSSampler(BaseSubsampler):
       one SGD step on the batch weighted by :math:`\tilde z` (differentiated
       through that step, as learning-to-reweight does; on a game of 20,000
       rows or more a step of its output layer only, ``lookahead``), plus
-      :math:`\lambda(\overline{{p}} - \text{{keep\_ratio}})^2` and minus
-      :math:`\beta H(p)`. A row gains probability when learning from it
+      :math:`\lambda(\overline{{p}} - \ell)^2` and minus
+      :math:`\beta H(p)`, with the level :math:`\ell` = ``max(keep_ratio, 0.3)``
+      (the selector's gradient, scaled by :math:`\tilde z(1 - \tilde z)`,
+      is small when :math:`p` is; the retrieval keeps ``keep_ratio`` of the
+      rows whatever the level). A row gains probability when learning from it
       lowers the error on other rows and loses it when it pulls against them,
       which is what a mislabeled row does. The expected error, unlike the
       cross-entropy, is bounded, so the mislabeled rows of the independent
@@ -360,7 +367,8 @@ default="prune_by_noise_rate"
     sparsity_weight : float, default=1.0
         :math:`\lambda`: weight of the sparsity penalty
         :math:`\overline{{p}}` (``"paper"``) or of the budget penalty
-        :math:`(\overline{{p}} - \text{{keep\_ratio}})^2` (``"bilevel"``).
+        :math:`(\overline{{p}} - \max(\text{{keep\_ratio}}, 0.3))^2`
+        (``"bilevel"``).
 
     entropy_weight : float, default=0.01
         :math:`\beta`: weight of the entropy bonus :math:`H(p)`.
@@ -1231,14 +1239,15 @@ default="features+label+loss"
             selector_inputs += n_classes
         if self.selector_input == "features+label+loss":
             selector_inputs += 1
+        level = self._game_level()
         return SoftSelectionNet(
             module=self._task_module(n_features, n_classes),
             selector=SelectorMLP,
             selector__n_inputs=selector_inputs,
             selector__hidden_layer_sizes=tuple(self.selector_hidden_layer_sizes),
-            selector__initial_probability=min(self.keep_ratio, 0.99),
+            selector__initial_probability=min(level, 0.99),
             objective=self.objective,
-            keep_ratio=self.keep_ratio,
+            keep_ratio=level,
             sparsity_weight=self.sparsity_weight,
             entropy_weight=self.entropy_weight,
             initial_temperature=self.initial_temperature,
@@ -1260,6 +1269,14 @@ default="features+label+loss"
             device=self.device,
             verbose=self.verbose,
         )
+
+    def _game_level(self):
+        """The mean p the game holds and the selector starts from: ``keep_ratio``, at least
+        ``_MIN_GAME_LEVEL`` in the bi-level game (the retrieval keeps ``keep_ratio`` of the
+        rows by the ranking of p whatever its level)."""
+        if self.objective == "paper":
+            return self.keep_ratio
+        return max(self.keep_ratio, _MIN_GAME_LEVEL)
 
     def _task_module(self, n_features, n_classes):
         if self.task_module is None:

@@ -353,6 +353,22 @@ def test_bilevel_holds_mean_p_near_the_budget(data):
     assert abs(sampler.history_[-1, "mean_p"] - 0.3) < 0.1
 
 
+def test_bilevel_holds_mean_p_at_least_at_its_minimum_level_and_keeps_the_budget(data):
+    X, y = data
+    sampler = ASSSSampler(keep_ratio=0.05, random_state=0, max_epochs=10, batch_size=64)
+    X_kept, _ = sampler.fit_resample(X, y)
+    assert sampler.history_[0, "mean_p"] == pytest.approx(0.3, abs=0.05)
+    assert abs(sampler.history_[-1, "mean_p"] - 0.3) < 0.1
+    assert len(X_kept) == round(0.05 * len(X))
+
+
+def test_paper_objective_starts_the_selector_at_the_keep_ratio(data):
+    X, y = data
+    sampler = ASSSSampler(objective="paper", keep_ratio=0.05, random_state=0, max_epochs=1)
+    sampler.fit(X, y)
+    assert sampler.history_[0, "mean_p"] == pytest.approx(0.05, abs=0.02)
+
+
 def test_custom_task_module_instance_and_callable(data):
     X, y = data
     module = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
