@@ -74,13 +74,14 @@ def paired_differences(rows, reference):
     """
     ok = _ok(rows)
     ok = ok[ok["method"] != FULL]
+    ignores_keep = ok[(ok["method"] == reference) & (ok["keep_ratio"] == 1.0)]
     results = []
     for cell, data in ok.groupby(CELL, sort=False):
         ref = data[data["method"] == reference]
         if ref.empty:
-            same_setting = ok[(ok[CELL[:3]] == pd.Series(cell[:3], CELL[:3])).all(axis=1)]
-            ref = same_setting[same_setting["method"] == reference]
-            if ref.empty or (ref["keep_ratio"] != 1.0).any():  # not one that ignores it
+            setting = pd.Series(cell[:3], CELL[:3])
+            ref = ignores_keep[(ignores_keep[CELL[:3]] == setting).all(axis=1)]
+            if ref.empty:
                 continue
         ref = ref.set_index(PAIR)
         for method, rows_m in data.groupby("method", sort=False):
