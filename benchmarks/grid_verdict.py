@@ -30,6 +30,12 @@ samplers measured. A configuration with fewer fold-draws than the others
 has wider standard errors, and the best of many configurations is an
 optimistic estimate: what no configuration meets is the finding.
 
+``--regimes`` summarises the cells per regime instead (flipped labels; clean labels at
+1-3% kept; clean at 10-30%): in how many the candidate leads the best other method by more
+than one paired standard error, is within one, or trails it, in macro F1 and accuracy;
+which methods lead where it trails; with flipped labels the same against cleanlab +
+random, and the two flipped shares of the kept rows.
+
 Selection times are those of the rows: they are comparable only where the
 studies ran alone on the machine. ``--times`` takes them instead from files
 of ``bench_selection_time.py --out``, where the samplers took turns in one
@@ -46,6 +52,11 @@ from sklearn_asss.benchmark._report import CELL, PAIR
 from sklearn_asss.benchmark._runner import FULL
 
 FLOOR_METHOD, FILTER_METHOD = "random_floor", "cleanlab"
+REGIMES = {
+    "flipped labels": lambda cell: cell["noise_rate"] > 0,
+    "clean, 1-3% kept": lambda cell: (cell["noise_rate"] == 0) & (cell["keep_ratio"] <= 0.03),
+    "clean, 10-30% kept": lambda cell: (cell["noise_rate"] == 0) & (cell["keep_ratio"] > 0.03),
+}
 
 
 def cell_verdicts(rows, candidate, times=None):
@@ -100,6 +111,46 @@ def reach(rows, candidate):
         "every bar but the time": _names(configurations[configurations["quality"]]),
         "both best bars": _names(judged[judged["best"]]),
     }).fillna("").reset_index()  # fmt: skip
+
+
+def regimes(rows, candidate):
+    """Per regime of :data:`REGIMES`, the candidate against the best other method of each
+    cell and against cleanlab + random, counted ahead / level / behind by one paired SE
+    (macro F1 and accuracy PRR), and the mean flipped shares of the kept rows (`--regimes`)."""
+    others = paired_differences(rows, reference=candidate)
+    best_f1, best_acc = (_best_by(others, score) for score in ("prr_f1_macro", "prr_accuracy"))
+    versus_filter = others[others["method"] == FILTER_METHOD]
+    flipped = rows[rows["status"] == "ok"].groupby(["method", *CELL])["flipped_in_subset"].mean()
+    summary = []
+    for regime, selects in REGIMES.items():
+        f1, acc = best_f1[selects(best_f1)], best_acc[selects(best_acc)]
+        if f1.empty:
+            continue
+        behind = f1[f1["d_prr_f1_macro"] > f1["se_prr_f1_macro"]]["method"].value_counts()
+        line = {"regime": regime, "cells": len(f1),
+                "vs best F1": _tally(f1, "prr_f1_macro"),
+                "vs best acc": _tally(acc, "prr_accuracy"),
+                "behind in F1 (by)": ", ".join(f"{m} {n}" for m, n in behind.items())}
+        filtered = versus_filter[selects(versus_filter)]
+        if len(filtered):
+            cells = pd.MultiIndex.from_frame(filtered[CELL])
+            shares = (100 * flipped.loc[method].reindex(cells).mean()
+                      for method in (candidate, FILTER_METHOD))
+            line["vs cleanlab F1"] = _tally(filtered, "prr_f1_macro")
+            line["flipped %"] = "{:.1f}/{:.1f}".format(*shares)
+        summary.append(line)
+    return pd.DataFrame(summary).fillna("")
+
+
+def _best_by(others, score):
+    """Per cell, the other method of the highest mean difference in `score`."""
+    return others.loc[others.groupby(CELL)[f"d_{score}"].idxmax()]
+
+
+def _tally(differences, score):
+    """'ahead / level / behind' by one paired SE; `differences` are other minus candidate."""
+    d, se = differences[f"d_{score}"], differences[f"se_{score}"]
+    return f"{(-d > se).sum()} / {(d.abs() <= se).sum()} / {(d > se).sum()}"
 
 
 def _names(judged, shown=3):
@@ -157,6 +208,8 @@ def main():
                         help="bench_selection_time.py --out files: the time bar's times")
     parser.add_argument("--reach", nargs="*", metavar="VARIANTS",
                         help="which cells any configuration meets (with variants' rows)")
+    parser.add_argument("--regimes", action="store_true",
+                        help="a summary per regime instead of the cells")
     args = parser.parse_args()
     if args.reach is not None:
         rows = pd.concat([read_rows(path) for path in [*args.rows, *args.reach]])
@@ -173,6 +226,11 @@ def main():
         rows = rows[~rows["method"].isin(args.exclude)]
         if args.candidate not in set(rows["method"]):
             print(f"{path}: no rows of {args.candidate}; skipped")
+            continue
+        if args.regimes:
+            print(f"\n## {path}: {args.candidate} per regime (ahead / level / behind by one "
+                  f"paired SE; flipped %: {args.candidate}/{FILTER_METHOD})\n")
+            print(regimes(rows, args.candidate).to_markdown(index=False))
             continue
         table = cell_verdicts(rows, args.candidate, times)
         pairs = rows[rows["method"] == args.candidate].groupby(CELL)[PAIR].size()

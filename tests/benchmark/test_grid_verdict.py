@@ -93,3 +93,25 @@ def test_reach_leaves_blank_a_cell_where_no_sampler_meets_both_best_bars():
     rows.loc[rows["method"] == "kmeans", "prr_f1_macro"] = 0.5  # accuracy at macro F1's cost
     (cell,) = load_script("grid_verdict").reach(rows, "asss").to_dict("records")
     assert cell["every bar but the time"] == "" and cell["both best bars"] == ""
+
+
+def test_regimes_count_cells_ahead_level_and_behind_with_the_methods_that_lead():
+    flipped = {"asss": 0.04, "random_floor": 0.2, "cleanlab": 0.06}
+    seconds = {"asss": 0.5, "random_floor": 0.0, "cleanlab": 1.0}
+    ahead = {"asss": [0.90, 0.91, 0.92, 0.93], "random_floor": FLOOR,
+             "cleanlab": [0.85, 0.86, 0.87, 0.88]}  # fmt: skip
+    behind = {**ahead, "cleanlab": [0.95, 0.96, 0.97, 0.98]}
+    clean = {"asss": [0.80, 0.81, 0.80, 0.81], "random_floor": FLOOR}
+    rows = pd.concat([
+        noisy_cell(ahead, flipped, seconds),
+        noisy_cell(behind, flipped, seconds).assign(keep_ratio=0.3),
+        make_rows(clean, keep_ratio=0.01), make_rows(clean, keep_ratio=0.3),
+    ])  # fmt: skip
+    table = load_script("grid_verdict").regimes(rows, "asss").set_index("regime")
+    assert list(table.index) == ["flipped labels", "clean, 1-3% kept", "clean, 10-30% kept"]
+    noisy = table.loc["flipped labels"]
+    assert noisy["cells"] == 2 and noisy["vs best F1"] == "1 / 0 / 1"
+    assert noisy["vs cleanlab F1"] == "1 / 0 / 1" and noisy["behind in F1 (by)"] == "cleanlab 1"
+    assert noisy["flipped %"] == "4.0/6.0"
+    assert table.loc["clean, 1-3% kept", "vs best F1"] == "0 / 1 / 0"
+    assert table.loc["clean, 10-30% kept", "vs cleanlab F1"] == ""
