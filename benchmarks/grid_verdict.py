@@ -66,9 +66,7 @@ def cell_verdicts(rows, candidate, times=None):
     mean selection times of the cells and methods it holds.
     """
     others = paired_differences(rows, reference=candidate)
-    means = rows[rows["status"] == "ok"].groupby([*CELL, "method"])[
-        ["flipped_in_subset", "selection_s"]
-    ].mean()
+    means = _cell_means(rows)
     if times is not None:
         means.update(times.set_index([*CELL, "method"])[["selection_s"]])
     verdicts = []
@@ -77,6 +75,13 @@ def cell_verdicts(rows, candidate, times=None):
                                  candidate))  # fmt: skip
     table = pd.DataFrame(verdicts)
     return table[[c for c in table.columns if c != "misses"] + ["misses"]]
+
+
+def _cell_means(rows):
+    """Each cell's and method's mean flipped share of the kept rows and selection time."""
+    return rows[rows["status"] == "ok"].groupby([*CELL, "method"])[
+        ["flipped_in_subset", "selection_s"]
+    ].mean()
 
 
 def misses_by_bar(table):
@@ -120,7 +125,7 @@ def regimes(rows, candidate):
     others = paired_differences(rows, reference=candidate)
     best_f1, best_acc = (_best_by(others, score) for score in ("prr_f1_macro", "prr_accuracy"))
     versus_filter = others[others["method"] == FILTER_METHOD]
-    flipped = rows[rows["status"] == "ok"].groupby(["method", *CELL])["flipped_in_subset"].mean()
+    flipped = _cell_means(rows)["flipped_in_subset"]
     summary = []
     for regime, selects in REGIMES.items():
         f1, acc = best_f1[selects(best_f1)], best_acc[selects(best_acc)]
@@ -134,7 +139,7 @@ def regimes(rows, candidate):
         filtered = versus_filter[selects(versus_filter)]
         if len(filtered):
             cells = pd.MultiIndex.from_frame(filtered[CELL])
-            shares = (100 * flipped.loc[method].reindex(cells).mean()
+            shares = (100 * flipped.xs(method, level="method").reindex(cells).mean()
                       for method in (candidate, FILTER_METHOD))
             line["vs cleanlab F1"] = _tally(filtered, "prr_f1_macro")
             line["flipped %"] = "{:.1f}/{:.1f}".format(*shares)
