@@ -131,7 +131,7 @@ def regimes(rows, candidate):
         f1, acc = best_f1[selects(best_f1)], best_acc[selects(best_acc)]
         if f1.empty:
             continue
-        behind = f1[f1["d_prr_f1_macro"] > f1["se_prr_f1_macro"]]["method"].value_counts()
+        behind = f1[_trails(f1, "prr_f1_macro")]["method"].value_counts()
         line = {"regime": regime, "cells": len(f1),
                 "vs best F1": _tally(f1, "prr_f1_macro"),
                 "vs best acc": _tally(acc, "prr_accuracy"),
@@ -155,7 +155,12 @@ def _best_by(others, score):
 def _tally(differences, score):
     """'ahead / level / behind' by one paired SE; `differences` are other minus candidate."""
     d, se = differences[f"d_{score}"], differences[f"se_{score}"]
-    return f"{(-d > se).sum()} / {(d.abs() <= se).sum()} / {(d > se).sum()}"
+    return f"{(-d > se).sum()} / {(d.abs() <= se).sum()} / {_trails(differences, score).sum()}"
+
+
+def _trails(differences, score):
+    """Where the candidate trails the other method by more than one paired SE in `score`."""
+    return differences[f"d_{score}"] > differences[f"se_{score}"]
 
 
 def _names(judged, shown=3):
