@@ -331,6 +331,11 @@ def _rule_of(sampler):
         sampler._validate_params()
         # "auto": the clustered draw, the choice of "validated" needing every row's clusters
         rule = "clustered" if sampler.selection == "auto" else sampler.selection
+        if sampler.shortfall_fill != "flagged":
+            raise ValueError(
+                f"shortfall_fill={sampler.shortfall_fill!r} copies a class's kept rows, which "
+                "needs them in memory; resample_dask supports shortfall_fill='flagged'."
+            )
         if rule not in _DISTRIBUTED_RULES:
             why = _NEEDS_MEMORY.get(rule, "ranks every row of a class by p")
             raise ValueError(

@@ -13,6 +13,7 @@ from sklearn_asss._asss import (
     _FILTER_MAX_EPOCHS_FACTOR,
     _FILTER_PATIENCE,
     _OUTPUT_LAYER_MIN_ROWS,
+    _credible_copies,
     _filter_schedule,
     _other_folds,
     _stratified_folds,
@@ -228,6 +229,45 @@ def test_flagged_rows_a_class_needs_are_drawn_by_the_probability_of_their_label(
         taken = np.isin(flagged, kept)
         assert taken.sum() > 5 and (~taken).sum() > 5
         assert confidence[flagged[taken]].mean() > confidence[flagged[~taken]].mean()
+
+
+@pytest.mark.parametrize("selection", ["clustered", "validated"])
+def test_copies_of_the_credible_kept_rows_take_the_places_of_flagged_rows(noisy, selection):
+    X, y, flipped = noisy
+    # a high keep ratio: every class needs some of its flagged rows
+    settings = dict(keep_ratio=0.95, max_epochs=3, task_lr=1e-2, random_state=0,
+                    selection=selection, **QUICK)  # fmt: skip
+    flagged = ASSSSampler(**settings).fit(X, y)
+    copies = ASSSSampler(shortfall_fill="copies", **settings).fit(X, y)
+    issues, kept, plain = copies.label_issues_, copies.sample_indices_, flagged.sample_indices_
+    np.testing.assert_array_equal(issues, flagged.label_issues_)
+    np.testing.assert_array_equal(np.bincount(y[kept]), copies.class_budgets_)
+    assert np.all(np.diff(kept) >= 0) and len(np.unique(kept)) < len(kept)
+    # every unflagged row the default keeps is kept; the copies come from its subset
+    np.testing.assert_array_equal(np.unique(kept[~issues[kept]]), plain[~issues[plain]])
+    assert np.isin(kept, plain).all()
+    assert issues[kept].sum() < issues[plain].sum() / 2
+    assert flipped[kept].mean() < flipped[plain].mean()
+    redrawn = copies._redraw(X, y, random_state=1)
+    np.testing.assert_array_equal(np.bincount(y[redrawn]), copies.class_budgets_)
+    assert issues[redrawn].sum() < issues[plain].sum() / 2
+
+
+def test_credible_copies_are_drawn_in_proportion_to_credibility():
+    kept = np.array([0, 1, 2, 3, 4, 5])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    drawn_last = np.array([False, True, True, True, True, True])
+    credibility = np.array([1.0, 1e-12, 1e-12, 1.0, 1.0, 1e-12])
+    filled = _credible_copies(kept, y, drawn_last, credibility, np.random.RandomState(0))
+    np.testing.assert_array_equal(filled[:3], [0, 0, 0])
+    assert set(filled[3:]) <= {3, 4}
+    np.testing.assert_array_equal(kept, [0, 1, 2, 3, 4, 5])  # the input is not modified
+    draws = np.concatenate([
+        _credible_copies(kept, y, drawn_last, np.arange(1.0, 7.0), np.random.RandomState(seed))
+        for seed in range(400)
+    ])  # fmt: skip
+    shares = np.bincount(draws, minlength=6)[3:] / 1200
+    np.testing.assert_allclose(shares, np.array([4, 5, 6]) / 15, atol=0.03)
 
 
 def test_label_filter_is_validated(noisy):

@@ -267,6 +267,12 @@ def test_rules_of_every_row_need_the_table_in_memory(client, table, fitted_asss,
         resample_dask(sampler, *_dask_frame(table, 2), prefit=True)
 
 
+def test_copies_for_a_class_shortfall_need_the_table_in_memory(client, table, fitted_asss):
+    sampler = copy.deepcopy(fitted_asss).set_params(shortfall_fill="copies")
+    with pytest.raises(ValueError, match="shortfall_fill='copies'.*in memory"):
+        resample_dask(sampler, *_dask_frame(table, 2), prefit=True)
+
+
 def test_unknown_rule_is_named(client, table):
     with pytest.raises(ValueError, match="'selection' parameter"):
         resample_dask(ASSSSampler(selection="nearest"), *_dask_frame(table, 2))
