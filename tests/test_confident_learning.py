@@ -237,10 +237,10 @@ def test_copies_of_the_credible_kept_rows_take_the_places_of_flagged_rows(noisy,
     # a high keep ratio: every class needs some of its flagged rows
     settings = dict(keep_ratio=0.95, max_epochs=3, task_lr=1e-2, random_state=0,
                     selection=selection, **QUICK)  # fmt: skip
-    flagged = ASSSSampler(**settings).fit(X, y)
+    default = ASSSSampler(**settings).fit(X, y)
     copies = ASSSSampler(shortfall_fill="copies", **settings).fit(X, y)
-    issues, kept, plain = copies.label_issues_, copies.sample_indices_, flagged.sample_indices_
-    np.testing.assert_array_equal(issues, flagged.label_issues_)
+    issues, kept, plain = copies.label_issues_, copies.sample_indices_, default.sample_indices_
+    np.testing.assert_array_equal(issues, default.label_issues_)
     np.testing.assert_array_equal(np.bincount(y[kept]), copies.class_budgets_)
     assert np.all(np.diff(kept) >= 0) and len(np.unique(kept)) < len(kept)
     # every unflagged row the default keeps is kept; the copies come from its subset
