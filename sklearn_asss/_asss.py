@@ -1171,16 +1171,16 @@ default="features+label+loss"
             medoids = self._medoids(
                 X, y_encoded, budgets, drawn_last, self.label_probabilities_, random_state
             )
+        drawn_last_by = self._drawn_last_by(drawn_last)
         kept = _select_subset(
             p, y_encoded, budgets, selection="clustered" if validated else rule,
             X=X, random_state=random_state, drawn_last=drawn_last,
-            drawn_last_by=self._drawn_last_by(drawn_last), clusters=clusters,
+            drawn_last_by=drawn_last_by, clusters=clusters,
         )  # fmt: skip
         if validated:
             kept = self._validated_choice(X, y_encoded, kept, medoids, drawn_last, random_state)
         if self.shortfall_fill == "copies" and drawn_last is not None:
-            credibility = _label_confidence(self.task_losses_)
-            kept = _credible_copies(kept, y_encoded, drawn_last, credibility, random_state)
+            kept = _credible_copies(kept, y_encoded, drawn_last, drawn_last_by, random_state)
         return kept
 
     def _medoids(self, X, y_encoded, budgets, drawn_last, label_probabilities, random_state):
@@ -1495,9 +1495,10 @@ def _credible_copies(kept, y_encoded, drawn_last, credibility, random_state):
     for label in np.unique(y_encoded[kept[last]]):
         in_class = y_encoded[kept] == label
         pool = kept[in_class]
+        places = in_class & last
         total = credibility[pool].sum()
         weights = credibility[pool] / total if total > 0 else None  # else uniformly
-        kept[in_class & last] = random_state.choice(pool, int((in_class & last).sum()), p=weights)
+        kept[places] = random_state.choice(pool, int(places.sum()), p=weights)
     return kept
 
 
