@@ -270,30 +270,35 @@ def _resample(sampler, table, fit_size, prefit, random_state):
 
 
 def _trusted_first(table, keys, plan, class_counts, n_keep):
-    """Keys and group budgets of ``label_filter``: each class from its unflagged rows first.
+    """Keys and group budgets of ``label_filter``: each class from its other rows first.
 
-    The flagged rows of class ``c`` are in group ``plan.n_groups + c``; they
-    fill what the unflagged rows of their class cannot, drawn by the task
+    The rows of class ``c`` drawn last are in group ``plan.n_groups + c`` (the
+    flagged ones) or ``plan.n_groups + n_classes + c`` (the unflagged ones whose
+    label has less than a uniform guess's probability), drawn as one group:
+    they fill what the other rows of their class cannot, by the task
     network's probability of their label, as in memory. The class budgets
     are those of ``class_budgets`` with the unflagged rows as trusted counts.
     """
     n_classes = len(class_counts)
-    sizes, p_sums = table.cluster_stats(keys, plan.n_groups + n_classes)
+    sizes, p_sums = table.cluster_stats(keys, plan.n_groups + 2 * n_classes)
+    incredible_sizes = sizes[plan.n_groups + n_classes :]
     sizes, p_sums = sizes[: plan.n_groups], p_sums[: plan.n_groups]
     group_class = np.arange(n_classes)
     if plan.rule == "clustered":
         group_class = plan.centroids.cluster_class
-    trusted = np.bincount(group_class, weights=sizes, minlength=n_classes).astype(np.int64)
+    first = np.bincount(group_class, weights=sizes, minlength=n_classes).astype(np.int64)
     budgets = class_budgets(
-        class_counts, int(n_keep), plan.sampler.min_samples_per_class, trusted_counts=trusted
-    )
-    trusted_budgets = np.minimum(budgets, trusted)
-    if plan.rule != "clustered":
-        return keys, np.concatenate([trusted_budgets, budgets - trusted_budgets])
-    cluster_group, quotas = _cluster_quotas(sizes, p_sums, group_class, trusted_budgets)
-    flagged_group = cluster_group.max() + 1 + np.arange(n_classes)
-    keys = table.regroup(keys, np.concatenate([cluster_group, flagged_group]))
-    return keys, np.concatenate([quotas, budgets - trusted_budgets])
+        class_counts, int(n_keep), plan.sampler.min_samples_per_class,
+        trusted_counts=first + incredible_sizes,
+    )  # fmt: skip
+    first_budgets = np.minimum(budgets, first)
+    cluster_group, quotas = np.arange(plan.n_groups), first_budgets
+    if plan.rule == "clustered":
+        cluster_group, quotas = _cluster_quotas(sizes, p_sums, group_class, first_budgets)
+    last_group = cluster_group.max() + 1 + np.arange(n_classes)
+    if plan.rule == "clustered" or incredible_sizes.any():
+        keys = table.regroup(keys, np.concatenate([cluster_group, last_group, last_group]))
+    return keys, np.concatenate([quotas, budgets - first_budgets])
 
 
 class _Plan:
@@ -458,13 +463,18 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
         return {"key": u + np.isin(positions, first_copies), "group": codes}
     if n_rows == 0:
         return {"key": np.zeros(0), "group": codes, "p": np.zeros(0)}
-    p, issues, last_by = plan.sampler._ranking_scores_and_issues(X_part, np.asarray(y_part))
+    p, issues, incredible, last_by = plan.sampler._ranking_scores_and_issues(
+        X_part, np.asarray(y_part)
+    )
     p = np.asarray(p, dtype=np.float64)
     group = _nearest_centroids(plan, X_part, codes) if plan.rule == "clustered" else codes
     keys = {"key": _draw_keys(p, u, plan.rule), "group": group}
-    if issues is not None:  # the flagged rows of class c: group n_groups + c, by label confidence
-        keys["group"] = np.where(issues, plan.n_groups + codes, group)
-        keys["key"] = np.where(issues, _draw_keys(last_by, u, plan.rule), keys["key"])
+    if issues is not None:  # the rows drawn last, by label confidence, in the groups of
+        # _trusted_first: of class c, the flagged in n_groups + c, the others n_classes on
+        last = issues | incredible
+        last_group = plan.n_groups + np.where(incredible, len(plan.classes), 0) + codes
+        keys["group"] = np.where(last, last_group, group)
+        keys["key"] = np.where(last, _draw_keys(last_by, u, plan.rule), keys["key"])
     if issues is not None or plan.rule == "clustered":
         keys["p"] = p
     return keys

@@ -350,7 +350,7 @@ def test_repeated_rows_and_rows_beyond_the_game_get_the_probabilities_of_their_p
 def test_new_rows_are_flagged_by_the_mean_of_the_filter_networks(noisy):
     X, y, _ = noisy
     sampler = ASSSSampler(keep_ratio=0.2, max_epochs=2, random_state=0, **QUICK).fit(X, y)
-    _, issues, _ = sampler._ranking_scores_and_issues(X[:500], y[:500])
+    _, issues, _, _ = sampler._ranking_scores_and_issues(X[:500], y[:500])
     X_std = sampler._standardise(X[:500]).numpy()
     mean = np.mean([net.predict_proba(X_std) for net in sampler.filter_nets_], axis=0)
     np.testing.assert_array_equal(

@@ -124,7 +124,8 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
     result = resample_dask(sampler, X, y, prefit=True, random_state=2)
     # flagged against the thresholds of the rows fit saw, by the mean of the label filter's
     # two networks; fit flagged each of those rows by the one that did not train on it
-    _, issues, confidence = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
+    scores = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
+    _, issues, incredible, confidence = scores
     assert np.mean(issues == sampler.label_issues_) > 0.9
     positions = _check_exact(sampler, noisy, *result, issues=issues)
     _, _, expected = resample_in_memory(
@@ -133,16 +134,22 @@ def test_label_filter_takes_unflagged_rows_first_as_in_memory(client, filtered_a
     np.testing.assert_array_equal(positions, expected)
     labels = noisy["label"].to_numpy()
     classes, budgets = _expected_budgets(sampler, labels, issues)
+    last = issues | incredible
     for label, budget in zip(classes, budgets):
         of_class = labels == label
-        kept_flagged = issues[positions][of_class[positions]].sum()
-        assert kept_flagged == max(0, budget - np.sum(of_class & ~issues))
-        # the flagged rows taken are drawn by the task network's probability of their label
-        flagged = np.flatnonzero(of_class & issues)
-        taken = np.isin(flagged, positions)
+        kept_last = last[positions][of_class[positions]].sum()
+        assert kept_last == max(0, budget - np.sum(of_class & ~last))
+        # the rows drawn last are drawn by the task network's probability of their label
+        drawn_last = np.flatnonzero(of_class & last)
+        taken = np.isin(drawn_last, positions)
         if taken.sum() > 5 and (~taken).sum() > 5:
-            assert confidence[flagged[taken]].mean() > confidence[flagged[~taken]].mean()
+            assert confidence[drawn_last[taken]].mean() > confidence[drawn_last[~taken]].mean()
     assert issues.mean() > 0.05
+    # drawn last too: the unflagged rows whose label has less than a uniform guess's probability
+    probability = sampler._filter_probabilities(sampler._standardise(noisy[FEATURES].to_numpy()))
+    of_label = probability[np.arange(len(labels)), np.searchsorted(sampler.classes_, labels)]
+    np.testing.assert_array_equal(incredible, ~issues & (of_label < 1 / len(classes)))
+    assert incredible.sum() > 0
 
 
 def test_label_filter_fills_a_flooded_class_floor_from_its_unflagged_rows(client, table):
@@ -154,7 +161,7 @@ def test_label_filter_fills_a_flooded_class_floor_from_its_unflagged_rows(client
         keep_ratio=0.5, min_samples_per_class=300, max_epochs=2, warmup_epochs=1,
         task_lr=1e-2, random_state=0,
     ).fit(noisy[FEATURES], labels)  # fmt: skip
-    _, issues, _ = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
+    _, issues, _, _ = sampler._ranking_scores_and_issues(noisy[FEATURES], noisy["label"])
     rare = labels == "rare"
     assert rare.sum() > 300 > np.sum(rare & ~issues)
     X, y = _dask_frame(noisy, npartitions=5)
