@@ -607,6 +607,14 @@ default="features+label+loss"
         :math:`p_j - p_k` flagged, shape (n_classes, n_classes).
         ``resample_dask`` flags the rows of every partition against these.
 
+    incredible_last_ : ndarray of bool of shape (n_classes,) or None
+        With a ``label_filter``, the classes that draw last, with their
+        flagged rows, their unflagged rows whose label the filter gives less
+        than a uniform guess's probability (one over the number of classes):
+        those with at least their budget of other unflagged rows.
+        ``resample_dask`` draws the rows of every partition by these. None
+        without a filter.
+
     filter_nets_ : list of skorch nets or None
         With ``label_filter`` and ``filter_probabilities="out_of_fold"``,
         the label filter's networks, one per fold of the game rows (each
@@ -796,11 +804,11 @@ default="features+label+loss"
         )
         if beside_game.clusters is not None:
             random_state.set_state(beside_game.random_state.get_state())
+        flags = self.label_issues_, self.label_probabilities_
+        self.incredible_last_ = self._incredible_last(y_encoded, budgets, *flags)
         return self._retrieve(
             X_std, scores, y_encoded, budgets, random_state,
-            drawn_last=self._drawn_last(
-                y_encoded, budgets, self.label_issues_, self.label_probabilities_
-            ),
+            drawn_last=self._drawn_last(y_encoded, budgets, *flags),
             clusters=beside_game.clusters, medoids=beside_game.medoids,
         )  # fmt: skip
 
@@ -1109,19 +1117,32 @@ default="features+label+loss"
 
     def _drawn_last(self, y_encoded, budgets, issues, label_probabilities):
         """The rows a class draws only once its others are spent: those the label filter
-        flags (`issues`), and those whose label its networks give less than a uniform
-        guess's probability (`label_probabilities`, :func:`_below_uniform_guess`); `budgets`
-        gives the number of classes.
+        flags (`issues`), and, in the classes of :meth:`_incredible_last`, those whose
+        label its networks give less than a uniform guess's probability
+        (`label_probabilities`, :func:`_below_uniform_guess`)."""
+        if issues is None:
+            return None
+        incredible = _below_uniform_guess(label_probabilities, issues, len(budgets))
+        cut = self._incredible_last(y_encoded, budgets, issues, label_probabilities)
+        return issues | (incredible & cut[y_encoded])
+
+    def _incredible_last(self, y_encoded, budgets, issues, label_probabilities):
+        """``incredible_last_``: whether each class has at least its budget (`budgets`) of
+        unflagged rows whose label the label filter gives a uniform guess's probability or
+        more, and so draws its other unflagged rows last (None without `issues`).
 
         A small subset cannot afford its class's atypical rows, which pull the
-        boundary towards the larger classes: on connect-4 with clean labels at 1%
-        kept they cost the forest downstream 2.7 points of macro-F1 PRR (the
-        user guide's parameters page). Coverage-centric selection cuts its
-        hardest rows for that reason.
+        boundary towards the larger classes: on connect-4 with clean labels they
+        cost macro F1 at every keep ratio (the user guide's parameters page),
+        as coverage-centric selection's hardest rows do. A class without its
+        budget of such rows draws from all its unflagged rows before any
+        flagged one: under 20% flipped labels connect-4's "draw" rows are that.
         """
         if issues is None:
             return None
-        return issues | _below_uniform_guess(label_probabilities, issues, len(budgets))
+        incredible = _below_uniform_guess(label_probabilities, issues, len(budgets))
+        credible_counts = np.bincount(y_encoded[~issues & ~incredible], minlength=len(budgets))
+        return credible_counts >= budgets
 
     def _budgets_trusting_filter(self, y_encoded, budgets, issues):
         """`budgets`, with the floor of a class larger than it filled only from the class's
@@ -1369,7 +1390,8 @@ default="features+label+loss"
 
     def _ranking_scores_and_issues(self, X, y):
         """:meth:`_ranking_scores`, the rows the label filter flags, its other rows drawn last
-        (:func:`_below_uniform_guess`), and what those two are drawn by.
+        (:func:`_below_uniform_guess`, in the classes of ``incredible_last_``), and what those
+        two are drawn by.
 
         The flags use the thresholds of the rows ``fit`` saw (``label_thresholds_``);
         without a filter the last three are None.
@@ -1390,6 +1412,7 @@ default="features+label+loss"
         issues = flag_label_issues(probabilities, y_encoded, self.label_thresholds_)
         label_probabilities = _probability_of_label(probabilities, y_encoded)
         incredible = _below_uniform_guess(label_probabilities, issues, len(self.classes_))
+        incredible &= self.incredible_last_[y_encoded]
         scores = self._retrieval_scores(p, losses, label_probabilities)
         return scores, issues, incredible, self._drawn_last_by(issues, losses)
 

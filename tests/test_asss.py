@@ -890,11 +890,8 @@ def test_validated_prototypes_prefer_the_rows_whose_label_the_filter_finds_proba
     np.testing.assert_array_equal(credibility, sampler.label_probabilities_[~drawn_last])
 
 
-@pytest.mark.parametrize("selection, expected", [("validated", [1, 1, 0, 0, 0, 0]),
-                                                 ("clustered", [1, 0, 0, 0, 0, 0])])  # fmt: skip
-def test_rows_drawn_last_are_the_flagged_and_where_validated_the_incredible(
-    selection, expected
-):
+@pytest.mark.parametrize("selection", ["validated", "clustered", "sample"])
+def test_rows_drawn_last_are_the_flagged_and_the_incredible(selection):
     # a uniform guess: 0.5. Class 0 has one credible unflagged row (0.8) for its budget of
     # one: its other unflagged row (0.4) is drawn last; class 1 has one for a budget of two:
     # every unflagged row of it comes before a flagged one
@@ -903,5 +900,8 @@ def test_rows_drawn_last_are_the_flagged_and_where_validated_the_incredible(
     issues = np.array([True, False, False, False, False, False])
     probability = np.array([0.9, 0.4, 0.8, 0.3, 0.2, 0.9])
     drawn_last = sampler._drawn_last(y_encoded, budgets, issues, probability)
-    np.testing.assert_array_equal(drawn_last, np.array(expected, dtype=bool))
+    np.testing.assert_array_equal(drawn_last, np.array([1, 1, 0, 0, 0, 0], dtype=bool))
+    np.testing.assert_array_equal(
+        sampler._incredible_last(y_encoded, budgets, issues, probability), [True, False]
+    )
     assert sampler._drawn_last(y_encoded, budgets, None, probability) is None

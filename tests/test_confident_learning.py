@@ -178,6 +178,35 @@ def noisy():
     return X, noisy_y, flipped
 
 
+@pytest.mark.parametrize("keep_ratio, cut", [(0.05, True), (0.7, True), (0.85, False)])
+def test_incredible_rows_are_drawn_last_where_a_class_has_its_budget_of_others(
+    noisy, keep_ratio, cut
+):
+    # the unflagged rows whose label the filter gives less than 1/3, in a class with at
+    # least its budget of other unflagged rows, are drawn last: with the flagged ones, only
+    # for places the class's other rows cannot fill
+    X, y, _ = noisy
+    sampler = ASSSSampler(
+        keep_ratio=keep_ratio, max_epochs=3, task_lr=1e-2, random_state=0, **QUICK
+    ).fit(X, y)
+    issues, probability = sampler.label_issues_, sampler.label_probabilities_
+    incredible = ~issues & (probability < 1 / 3)
+    credible_counts = np.bincount(y[~issues & ~incredible])
+    np.testing.assert_array_equal(
+        sampler.incredible_last_, credible_counts >= sampler.class_budgets_
+    )
+    assert sampler.incredible_last_.all() == cut and incredible.sum() > 10
+    last = issues | (incredible & sampler.incredible_last_[y])
+    kept = sampler.sample_indices_
+    for label, budget in enumerate(sampler.class_budgets_):
+        of_class = y == label
+        assert np.sum(last[kept] & of_class[kept]) == max(0, budget - np.sum(of_class & ~last))
+    if cut:
+        assert not np.isin(np.flatnonzero(incredible), kept).any()
+    else:  # short of other rows: every unflagged row kept
+        assert np.isin(np.flatnonzero(~issues), kept).all()
+
+
 @pytest.mark.parametrize("label_filter", LABEL_FILTERS)
 def test_label_filter_keeps_fewer_flipped_rows_and_the_same_budgets(noisy, label_filter):
     X, y, flipped = noisy
