@@ -130,10 +130,14 @@ def test_the_subset_is_select_subset_of_the_fitted_scores_and_flags(
     sampler = ASSSSampler(random_state=0, **QUICK).fit(X, y)
     random_state = np.random.RandomState(0)
     draw_seed(random_state)  # the networks' seed, drawn before the retrieval
+    y_encoded = np.searchsorted(sampler.classes_, y)
+    drawn_last = sampler._drawn_last(
+        y_encoded, sampler.class_budgets_, sampler.label_issues_, sampler.label_probabilities_
+    )
     expected = select_subset(
-        sampler.selection_scores_, np.searchsorted(sampler.classes_, y), sampler.class_budgets_,
+        sampler.selection_scores_, y_encoded, sampler.class_budgets_,
         X=sampler._standardise(X).numpy(), random_state=random_state,
-        drawn_last=sampler.label_issues_, drawn_last_by=np.exp(-sampler.task_losses_),
+        drawn_last=drawn_last, drawn_last_by=np.exp(-sampler.task_losses_),
     )  # fmt: skip
     np.testing.assert_array_equal(sampler.sample_indices_, expected)
 

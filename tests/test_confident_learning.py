@@ -344,7 +344,7 @@ def test_label_weighting_draws_unflagged_rows_by_p_times_the_probability_of_thei
     np.testing.assert_allclose(sampler.label_probabilities_, label_probabilities, rtol=1e-6)
     expected = select_subset(
         sampler.selection_scores_ * sampler.label_probabilities_, y, sampler.class_budgets_,
-        selection="top", drawn_last=sampler.label_issues_,
+        selection="top", drawn_last=_drawn_last(sampler, y),
         drawn_last_by=np.exp(-sampler.task_losses_),
     )  # fmt: skip
     np.testing.assert_array_equal(sampler.sample_indices_, np.sort(expected))
@@ -354,12 +354,19 @@ def test_label_weighting_draws_unflagged_rows_by_p_times_the_probability_of_thei
     unweighted = ASSSSampler(**settings).fit(X, y)  # the default: by p alone
     by_p = select_subset(
         unweighted.selection_scores_, y, unweighted.class_budgets_, selection="top",
-        drawn_last=unweighted.label_issues_, drawn_last_by=np.exp(-unweighted.task_losses_),
+        drawn_last=_drawn_last(unweighted, y), drawn_last_by=np.exp(-unweighted.task_losses_),
     )  # fmt: skip
     np.testing.assert_array_equal(unweighted.sample_indices_, np.sort(by_p))
     assert not np.array_equal(unweighted.sample_indices_, sampler.sample_indices_)
     plain = ASSSSampler(label_filter=None, **settings).fit(X, y)
     assert plain.label_probabilities_ is None
+
+
+def _drawn_last(sampler, y_encoded):
+    """The rows the fitted `sampler` draws last: the flagged ones and the incredible."""
+    return sampler._drawn_last(
+        y_encoded, sampler.class_budgets_, sampler.label_issues_, sampler.label_probabilities_
+    )
 
 
 def test_repeated_rows_and_rows_beyond_the_game_get_the_probabilities_of_their_pair(noisy):
