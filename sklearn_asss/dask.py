@@ -469,8 +469,8 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
     p = np.asarray(p, dtype=np.float64)
     group = _nearest_centroids(plan, X_part, codes) if plan.rule == "clustered" else codes
     keys = {"key": _draw_keys(p, u, plan.rule), "group": group}
-    if issues is not None:  # the rows drawn last, by label confidence, in the groups of
-        # _trusted_first: of class c, the flagged in n_groups + c, the others n_classes on
+    if issues is not None:  # the rows drawn last, by label confidence, in _trusted_first's
+        # groups: class c's flagged rows in n_groups + c, its incredible ones n_classes on
         last = issues | incredible
         last_group = plan.n_groups + np.where(incredible, len(plan.classes), 0) + codes
         keys["group"] = np.where(last, last_group, group)
