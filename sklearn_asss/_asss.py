@@ -1126,9 +1126,10 @@ default="features+label+loss"
         (`label_probabilities`, :func:`_below_uniform_guess`)."""
         if issues is None:
             return None
-        incredible = _below_uniform_guess(label_probabilities, issues, len(budgets))
-        cut = self._incredible_last(y_encoded, budgets, issues, label_probabilities)
-        return issues | (incredible & cut[y_encoded])
+        incredible, classes = _incredible_rows_and_classes(
+            y_encoded, budgets, issues, label_probabilities
+        )
+        return issues | (incredible & classes[y_encoded])
 
     def _incredible_last(self, y_encoded, budgets, issues, label_probabilities):
         """``incredible_last_``: whether each class has at least its budget (`budgets`) of
@@ -1144,9 +1145,7 @@ default="features+label+loss"
         """
         if issues is None:
             return None
-        incredible = _below_uniform_guess(label_probabilities, issues, len(budgets))
-        credible_counts = np.bincount(y_encoded[~issues & ~incredible], minlength=len(budgets))
-        return credible_counts >= budgets
+        return _incredible_rows_and_classes(y_encoded, budgets, issues, label_probabilities)[1]
 
     def _budgets_trusting_filter(self, y_encoded, budgets, issues):
         """`budgets`, with the floor of a class larger than it filled only from the class's
@@ -1524,15 +1523,23 @@ def _credible_copies(kept, y_encoded, drawn_last, credibility, random_state):
     """`kept`, the places of each class's `drawn_last` rows drawn again, with replacement,
     from all the class's kept rows in proportion to their `credibility`."""
     kept = np.array(kept, dtype=np.intp)
-    last = drawn_last[kept]
-    for label in np.unique(y_encoded[kept[last]]):
-        in_class = y_encoded[kept] == label
+    last, kept_labels = drawn_last[kept], y_encoded[kept]
+    for label in np.unique(kept_labels[last]):
+        in_class = kept_labels == label
         pool = kept[in_class]
         places = in_class & last
         total = credibility[pool].sum()
         weights = credibility[pool] / total if total > 0 else None  # else uniformly
         kept[places] = random_state.choice(pool, int(places.sum()), p=weights)
     return kept
+
+
+def _incredible_rows_and_classes(y_encoded, budgets, issues, label_probabilities):
+    """The unflagged rows below a uniform guess (:func:`_below_uniform_guess`), and whether
+    each class has at least its budget (`budgets`) of other unflagged rows."""
+    incredible = _below_uniform_guess(label_probabilities, issues, len(budgets))
+    credible_counts = np.bincount(y_encoded[~issues & ~incredible], minlength=len(budgets))
+    return incredible, credible_counts >= budgets
 
 
 def _below_uniform_guess(label_probabilities, issues, n_classes):
