@@ -6,6 +6,8 @@ Usage::
         [--candidate asss] [--exclude asss_clf] [--times times.csv ...]
     python benchmarks/grid_verdict.py doc/benchmarks/quality_grid/P/rows.csv \
         --reach doc/benchmarks/quality_grid/P/variants.csv
+    python benchmarks/grid_verdict.py doc/benchmarks/quality_grid/*/rows.csv \
+        --candidate asss_ug --with-variants --exclude asss --times T.csv --times-as asss
 
 For the candidate method, in every cell (data set, label noise, keep ratio) of
 the rows given, prints a Markdown table of paired differences in points of PRR
@@ -36,13 +38,20 @@ than one paired standard error, is within one, or trails it, in macro F1 and acc
 which methods lead where it trails; with flipped labels the same against cleanlab +
 random, and the two flipped shares of the kept rows.
 
+``--with-variants`` judges a candidate whose rows are in the ``variants.csv``
+beside each rows file (a default not yet made again as the grid's ``asss``):
+its rows there join the others on the fold-draws they share.
+
 Selection times are those of the rows: they are comparable only where the
 studies ran alone on the machine. ``--times`` takes them instead from files
 of ``bench_selection_time.py --out``, where the samplers took turns in one
 run, for the cells they time (data set, label noise and keep ratio).
+``--times-as M`` gives the candidate the times of method ``M`` there (a
+variant whose selection costs the same).
 """
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -208,6 +217,19 @@ def _verdict(cell, others, means, candidate):
     return row
 
 
+def with_variant_rows(rows, variants, candidate):
+    """`rows` and the `candidate`'s rows of `variants` on the fold-draws `rows` hold."""
+    own = variants[variants["method"] == candidate]
+    held = rows.loc[rows["method"] != FULL, [*CELL, *PAIR]].drop_duplicates()
+    return pd.concat([rows, own.merge(held, on=[*CELL, *PAIR]).reindex(columns=rows.columns)])
+
+
+def times_as(times, candidate, method):
+    """`times` with `method`'s taken as the `candidate`'s (`--times-as`)."""
+    times = times[times["method"] != candidate]
+    return pd.concat([times, times[times["method"] == method].assign(method=candidate)])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", nargs="+", help="rows.csv files of the grid's parts")
@@ -220,6 +242,10 @@ def main():
                         help="which cells any configuration meets (with variants' rows)")
     parser.add_argument("--regimes", action="store_true",
                         help="a summary per regime instead of the cells")
+    parser.add_argument("--with-variants", action="store_true",
+                        help="the candidate's rows from the variants.csv beside each rows file")
+    parser.add_argument("--times-as", metavar="METHOD",
+                        help="the candidate takes METHOD's times from --times")
     args = parser.parse_args()
     if args.reach is not None:
         rows = pd.concat([read_rows(path) for path in [*args.rows, *args.reach]])
@@ -231,8 +257,13 @@ def main():
         print(table.to_markdown(index=False))
         return
     times = pd.concat(map(pd.read_csv, args.times)) if args.times else None
+    if times is not None and args.times_as:
+        times = times_as(times, args.candidate, args.times_as)
     for path in args.rows:
         rows = read_rows(path)
+        if args.with_variants:
+            variants = Path(path).with_name("variants.csv")
+            rows = with_variant_rows(rows, read_rows(variants), args.candidate)
         rows = rows[~rows["method"].isin(args.exclude)]
         if args.candidate not in set(rows["method"]):
             print(f"{path}: no rows of {args.candidate}; skipped")

@@ -72,6 +72,29 @@ def test_times_taken_in_turns_replace_the_rows_times_of_the_cells_they_hold():
     assert table.at[0.3, "selection s"] == "2.0/1.0" and table.at[0.3, "misses"] == "cleanlab time"
 
 
+def test_with_variants_the_candidate_joins_on_the_fold_draws_the_rows_hold():
+    rows = make_rows({"asss": [0.90, 0.91, 0.92, 0.93], "random_floor": FLOOR})
+    # six fold-draws of the candidate (two the rows lack) and another variant's
+    variants = make_rows({"asss_ug": [0.85, 0.86, 0.87, 0.88, 0.10, 0.10],
+                          "asss_other": [0.99, 0.99, 0.99, 0.99]})  # fmt: skip
+    script = load_script("grid_verdict")
+    joined = script.with_variant_rows(rows, variants, "asss_ug")
+    assert joined["method"].value_counts().to_dict() == {"asss": 4, "random_floor": 4,
+                                                         "asss_ug": 4}  # fmt: skip
+    (row,) = script.cell_verdicts(joined[joined["method"] != "asss"], "asss_ug").to_dict("records")
+    assert row["vs floor F1"] == "+6.0 (0.4)"
+
+
+def test_times_as_gives_the_candidate_another_methods_times():
+    times = pd.DataFrame({"dataset": "toy", "noise_kind": "symmetric", "noise_rate": 0.2,
+                          "keep_ratio": 0.1, "method": ["asss", "cleanlab", "asss_ug"],
+                          "selection_s": [0.6, 1.2, 9.0]})  # fmt: skip
+    taken = load_script("grid_verdict").times_as(times, "asss_ug", "asss")
+    assert taken.set_index("method")["selection_s"].to_dict() == {
+        "asss": 0.6, "cleanlab": 1.2, "asss_ug": 0.6
+    }
+
+
 def test_reach_lists_the_configurations_that_meet_every_bar_against_the_baselines():
     prr = {"asss": [0.90, 0.91, 0.92, 0.93], "asss_better": [0.97, 0.98, 0.99, 1.00],
            "random_floor": FLOOR, "cleanlab": [0.95, 0.96, 0.97, 0.98]}  # fmt: skip
