@@ -218,10 +218,15 @@ def _verdict(cell, others, means, candidate):
 
 
 def with_variant_rows(rows, variants, candidate):
-    """`rows` and the `candidate`'s rows of `variants` on the fold-draws `rows` hold."""
+    """`rows` and the `candidate`'s rows of `variants` on the fold-draws `rows` hold (but
+    not for the candidate already: a fold-draw is never counted twice)."""
+    keys = [*CELL, *PAIR]
     own = variants[variants["method"] == candidate]
-    held = rows.loc[rows["method"] != FULL, [*CELL, *PAIR]].drop_duplicates()
-    return pd.concat([rows, own.merge(held, on=[*CELL, *PAIR]).reindex(columns=rows.columns)])
+    held = rows.loc[rows["method"] != FULL, keys].drop_duplicates()
+    had = rows.loc[rows["method"] == candidate, keys]
+    joined = own.merge(held, on=keys).merge(had, on=keys, how="left", indicator=True)
+    added = joined[joined["_merge"] == "left_only"]
+    return pd.concat([rows, added.reindex(columns=rows.columns)])
 
 
 def times_as(times, candidate, method):

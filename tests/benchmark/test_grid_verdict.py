@@ -83,6 +83,10 @@ def test_with_variants_the_candidate_joins_on_the_fold_draws_the_rows_hold():
                                                          "asss_ug": 4}  # fmt: skip
     (row,) = script.cell_verdicts(joined[joined["method"] != "asss"], "asss_ug").to_dict("records")
     assert row["vs floor F1"] == "+6.0 (0.4)"
+    # the rows' own fold-draws of a candidate are not counted twice
+    again = script.with_variant_rows(rows, make_rows({"asss": [0.5] * 6}), "asss")
+    assert again["method"].value_counts().to_dict() == {"asss": 4, "random_floor": 4}
+    assert again.loc[again["method"] == "asss", "prr_f1_macro"].min() == 0.90
 
 
 def test_times_as_gives_the_candidate_another_methods_times():
