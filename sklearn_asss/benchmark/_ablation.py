@@ -342,8 +342,8 @@ default="package"
             counts = labelled
         return self._set_class_budgets(class_budgets(counts, n_keep, self.min_samples_per_class))
 
-    def _flag_label_issues(self, probabilities, y_encoded, flags=None):
-        super()._flag_label_issues(probabilities, y_encoded, flags)
+    def _flag_label_issues(self, probabilities, y_encoded, outvoted, flags=None):
+        super()._flag_label_issues(probabilities, y_encoded, outvoted, flags)
         if self.budgets_from.startswith("estimated"):
             self.predicted_ = self._true_class_guesses(probabilities, y_encoded)
 
@@ -373,7 +373,8 @@ default="package"
         if self.ablation == "crossfit_confidence":
             self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
         if crossfit_issues:
-            super()._flag_label_issues(crossfit, y_encoded)  # without _true_class_guesses
+            # without _true_class_guesses
+            super()._flag_label_issues(crossfit, y_encoded, pairs[2])
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
@@ -430,7 +431,7 @@ def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
 
     Each distinct (row, label) pair (`pairs`: first index and each row's pair) is scored once.
     """
-    first, inverse = pairs
+    first, inverse, _ = pairs
     X_first, y_first = X_std[torch.as_tensor(first)], y_encoded[first]
     module = copy.deepcopy(module)
     total = np.zeros(len(first))
