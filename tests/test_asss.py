@@ -852,6 +852,30 @@ def test_validated_medoids_take_the_flagged_rows_the_clustered_draw_needed(data,
         np.testing.assert_array_equal(counts, sampler.class_budgets_)
 
 
+def test_outvoted_labels_are_those_another_label_of_the_same_row_outnumbers():
+    X = np.array([[0.0], [0.0], [0.0], [1.0], [1.0], [2.0], [0.0]])
+    y = np.array([0, 0, 1, 1, 2, 2, 0])  # row 0: 0 thrice, 1 once; row 1: a tie
+    first, inverse, outvoted = _asss._distinct_labelled_rows(X, y)
+    np.testing.assert_array_equal(outvoted, [False, False, True, False, False, False, False])
+    np.testing.assert_array_equal(y[first][inverse], y)
+
+
+@pytest.mark.parametrize("filter_probabilities", ["out_of_fold", "game"])
+def test_label_filter_flags_the_copies_whose_row_carries_another_label_more(
+    data, filter_probabilities
+):
+    # each of 100 rows thrice, one copy of each given another label
+    X, y = data
+    rows = np.repeat(np.arange(100), 3)
+    X, y = X[rows], y[rows].copy()
+    y[::3] = (y[::3] + 1) % 3
+    sampler = ASSSSampler(
+        filter_probabilities=filter_probabilities, random_state=0, **QUICK
+    ).fit(X, y)
+    assert sampler.label_issues_[::3].all()
+    assert ASSSSampler(label_filter=None, random_state=0, **QUICK).fit(X, y).label_issues_ is None
+
+
 def test_validated_candidates_are_drawn_from_the_rows_whose_label_is_credible(data, monkeypatch):
     # unflagged rows whose label the filter gives less than a uniform guess's probability are
     # drawn last, as the flagged ones: every class here has enough credible rows

@@ -323,11 +323,11 @@ default="package"
 
         return fill_trusted_first(draw, draw_rest, y_encoded, budgets, drawn_last)
 
-    def _budgets_trusting_filter(self, y_encoded, budgets, issues):
+    def _budgets_trusting_filter(self, y_encoded, budgets, issues, outvoted):
         # "labels": the budgets as the base rule made them, floors filled from any rows
         if self.budgets_from == "labels":
             return budgets
-        return super()._budgets_trusting_filter(y_encoded, budgets, issues)
+        return super()._budgets_trusting_filter(y_encoded, budgets, issues, outvoted)
 
     def _estimated_budgets(self, y_encoded, issues, n_keep):
         """Class budgets as shares of the classes' estimated true counts (``budgets_from``)."""
