@@ -35,7 +35,7 @@ from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._asss import ASSSSampler
+from ._asss import ASSSSampler, _labelled_pairs, _voted_class_counts
 from ._selection import (
     _MIN_PROBABILITY,
     _clusters_per_class,
@@ -103,7 +103,11 @@ def resample_dask(sampler, X, y, *, fit_size=20_000, prefit=False, random_state=
       ``filter_probabilities="game"`` by its task network's), and each class budget is
       filled from its unflagged rows first (by the rule), then from its
       flagged rows (by key), over the whole collection; as in memory, the
-      floor of a class with more rows than it counts only its unflagged rows.
+      floor of a class with more rows than it counts only its unflagged rows,
+      and the rows whose exact copies carry another label more often than
+      theirs (found over the whole collection by a shuffle of row hashes, as
+      ``DeduplicateSampler``'s first copies) are flagged and left out of
+      their class's share.
     - :class:`~sklearn_asss.RandomSampler` (``stratify=True``) keeps the rows
       with the highest random keys per class: a uniform draw.
     - ``DeduplicateSampler`` does the same with the first copy (by global
@@ -253,11 +257,12 @@ def _resample(sampler, table, fit_size, prefit, random_state):
         n_to_keep(int(class_counts.sum()), len(classes), sampler.keep_ratio),
         sampler.min_samples_per_class,
     )
-    keys = table.keys(plan)
     if plan.filters_labels:
-        return table.take(
-            table.select(*_trusted_first(table, keys, plan, class_counts, budgets.sum()))
-        )
+        outvoted, outvoted_counts = table.outvoted_copies(len(classes))
+        keys = table.keys(plan, outvoted)
+        counts = _voted_class_counts(class_counts, outvoted_counts, budgets.sum())
+        return table.take(table.select(*_trusted_first(table, keys, plan, counts, budgets.sum())))
+    keys = table.keys(plan)
     if rule == "clustered":
         sizes, p_sums = table.cluster_stats(keys, len(plan.centroids.cluster_class))
         cluster_group, group_budgets = _cluster_quotas(
@@ -277,7 +282,9 @@ def _trusted_first(table, keys, plan, class_counts, n_keep):
     label has less than a uniform guess's probability), drawn as one group:
     they fill what the other rows of their class cannot, by the task
     network's probability of their label, as in memory. The class budgets
-    are those of ``class_budgets`` with the unflagged rows as trusted counts.
+    are those of ``class_budgets`` of `class_counts` (the rows their copies
+    do not outvote, :func:`~sklearn_asss._asss._voted_class_counts`) with the
+    unflagged rows as trusted counts.
     """
     n_classes = len(class_counts)
     sizes, p_sums = table.cluster_stats(keys, plan.n_groups + 2 * n_classes)
@@ -447,8 +454,9 @@ def _part_codes(y_part, classes):
     return np.searchsorted(classes, np.asarray(y_part)).astype(np.int32)
 
 
-def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
-    """The key (float64) and group (class or cluster) of every row of a partition."""
+def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None, outvoted=None):
+    """The key (float64) and group (class or cluster) of every row of a partition; the
+    `outvoted` rows (positions, :func:`_bucket_outvoted`) are flagged."""
     n_rows = len(codes)
     if X_part is not None and len(X_part) != n_rows:
         raise ValueError(
@@ -466,6 +474,9 @@ def _part_keys(X_part, y_part, codes, offset, plan, first_copies=None):
     p, issues, incredible, last_by = plan.sampler._ranking_scores_and_issues(
         X_part, np.asarray(y_part)
     )
+    if outvoted is not None and issues is not None:
+        voted_out = np.isin(positions, outvoted)
+        issues, incredible = issues | voted_out, incredible & ~voted_out
     p = np.asarray(p, dtype=np.float64)
     group = _nearest_centroids(plan, X_part, codes) if plan.rule == "clustered" else codes
     keys = {"key": _draw_keys(p, u, plan.rule), "group": group}
@@ -679,9 +690,14 @@ class _MemoryTable:
         _, first = np.unique(hashes, axis=0, return_index=True)
         return np.sort(first)
 
-    def keys(self, plan):
+    def outvoted_copies(self, n_classes):
+        """The positions of the rows their copies outvote, and their count per class."""
+        outvoted = _outvoted_rows(_part_row_hashes(self.X), self.codes)
+        return np.flatnonzero(outvoted), np.bincount(self.codes[outvoted], minlength=n_classes)
+
+    def keys(self, plan, outvoted=None):
         first = self.first_copies() if plan.rule == "dedup" else None
-        return _part_keys(self.X, self.y, self.codes, 0, plan, first)
+        return _part_keys(self.X, self.y, self.codes, 0, plan, first, outvoted)
 
     def cluster_stats(self, keys, n_clusters):
         return _part_cluster_stats(keys, n_clusters)
@@ -806,23 +822,42 @@ class _DaskTable:
         return classes, counts
 
     def first_copies(self):
+        return self._per_part(self._hash_buckets(_bucket_first_copies))
+
+    def outvoted_copies(self, n_classes):
+        """Per partition, the positions of the rows their copies outvote (delayed), and
+        their count per class."""
+        delayed = self._dask.delayed
+        buckets = self._hash_buckets(_bucket_outvoted, self.codes, n_classes=n_classes)
+        counts = self._compute([delayed(_item)(b, 1) for b in buckets])
+        return self._per_part([delayed(_item)(b, 0) for b in buckets]), np.sum(counts, axis=0)
+
+    def _hash_buckets(self, reduce, codes=None, **kwargs):
+        """`reduce` of each bucket of rows by hash (a shuffle): the rows' hashes and
+        positions (and `codes`, each partition's labels), sent from every partition."""
         delayed = self._dask.delayed
         n_buckets = len(self.X_parts)
-        hashes = self._map(_part_hash_buckets, self.X_parts, self.offsets, args=(n_buckets,))
+        parts = [self.X_parts, self.offsets] + ([] if codes is None else [codes])
+        hashes = [
+            delayed(_part_hash_buckets)(X_part, offset, n_buckets, *labels)
+            for X_part, offset, *labels in zip(*parts)
+        ]
         bounds = np.append(self.offsets, np.iinfo(np.int64).max)
-        buckets = [
-            delayed(_bucket_first_copies)(
-                *[delayed(_item)(h, b) for h in hashes], bounds=bounds
-            )
+        return [
+            delayed(reduce)(*[delayed(_item)(h, b) for h in hashes], bounds=bounds, **kwargs)
             for b in range(n_buckets)
         ]
-        # per partition, the first copies of its rows, gathered from every bucket
+
+    def _per_part(self, buckets):
+        """Per partition, its positions gathered from every bucket's (each split by
+        partition)."""
+        delayed = self._dask.delayed
         return [
             delayed(_concat_sorted)(*[delayed(_item)(b, i) for b in buckets])
             for i in range(len(self.X_parts))
         ]
 
-    def keys(self, plan):
+    def keys(self, plan, outvoted=None):
         first = self.first_copies() if plan.rule == "dedup" else None
         plan_ = self._dask.delayed(plan, traverse=False)
         tasks = []
@@ -832,6 +867,7 @@ class _DaskTable:
                 self._dask.delayed(_part_keys)(
                     X_part if needs_X else None, y_part, codes, int(self.offsets[i]), plan_,
                     None if first is None else first[i],
+                    None if outvoted is None else outvoted[i],
                 )
             )  # fmt: skip
         return self._persist(tasks)
@@ -933,25 +969,49 @@ def _part_row_hashes(X_part):
     return np.stack([_row_hashes(X_part), _row_hashes(X_part[:, ::-1])], axis=1)
 
 
-def _part_hash_buckets(X_part, offset, n_buckets):
-    """The rows' hashes and positions, split into buckets by hash (the shuffle's send side)."""
+def _part_hash_buckets(X_part, offset, n_buckets, *labels):
+    """The rows' hashes and positions (and `labels`, the partition's codes), split into
+    buckets by hash (the shuffle's send side)."""
     hashes = _part_row_hashes(X_part)
     positions = offset + np.arange(len(hashes), dtype=np.int64)
     bucket = (hashes[:, 0] % np.uint64(n_buckets)).astype(np.int64)
-    return [(hashes[bucket == b], positions[bucket == b]) for b in range(n_buckets)]
+    columns = (hashes, positions, *labels)
+    return [tuple(column[bucket == b] for column in columns) for b in range(n_buckets)]
 
 
 def _bucket_first_copies(*pieces, bounds):
     """The first position of every distinct row of a bucket, split by partition."""
-    hashes = np.concatenate([h for h, _ in pieces])
-    positions = np.concatenate([p for _, p in pieces])
+    hashes, positions = (np.concatenate(column) for column in zip(*pieces))
     if len(hashes):
         _, first = np.unique(hashes, axis=0, return_index=True)
         firsts = np.sort(positions[first])
     else:
         firsts = positions
-    cuts = np.searchsorted(firsts, bounds)
-    return [firsts[cuts[i] : cuts[i + 1]] for i in range(len(bounds) - 1)]
+    return _split_by_partition(firsts, bounds)
+
+
+def _bucket_outvoted(*pieces, bounds, n_classes):
+    """The positions of a bucket's rows their copies outvote (:func:`_outvoted_rows`),
+    split by partition, and their count per class."""
+    hashes, positions, codes = (np.concatenate(column) for column in zip(*pieces))
+    outvoted = _outvoted_rows(hashes, codes)
+    counts = np.bincount(codes[outvoted], minlength=n_classes)
+    return _split_by_partition(np.sort(positions[outvoted]), bounds), counts
+
+
+def _outvoted_rows(hashes, codes):
+    """Whether each row's copies (rows of equal `hashes`) carry another label (`codes`)
+    more often than its own (:func:`~sklearn_asss._asss._outvoted_labels`)."""
+    if not len(codes):
+        return np.zeros(0, dtype=bool)
+    row_of = np.unique(hashes, axis=0, return_inverse=True)[1].ravel()
+    return _labelled_pairs(row_of, codes)[2]
+
+
+def _split_by_partition(positions, bounds):
+    """Sorted `positions`, split at the partitions' first positions (`bounds`)."""
+    cuts = np.searchsorted(positions, bounds)
+    return [positions[cuts[i] : cuts[i + 1]] for i in range(len(bounds) - 1)]
 
 
 __all__ = ["resample_dask", "resample_in_memory", "row_uniforms"]

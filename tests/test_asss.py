@@ -16,7 +16,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_asss import ASSSSampler, KMeansSampler, _asss, select_subset
+from sklearn_asss import ASSSSampler, KMeansSampler, _asss, class_budgets, select_subset
 from sklearn_asss._utils import draw_seed
 from sklearn_asss.nn import SelectionCollapseWarning
 
@@ -874,6 +874,24 @@ def test_label_filter_flags_the_copies_whose_row_carries_another_label_more(
     ).fit(X, y)
     assert sampler.label_issues_[::3].all()
     assert ASSSSampler(label_filter=None, random_state=0, **QUICK).fit(X, y).label_issues_ is None
+
+
+def test_class_shares_leave_out_the_rows_their_copies_outvote(data):
+    # 100 rows of class 0 twice more, one of the copies labelled 2: class 2's share is that
+    # of its other rows, and none of the outvoted copies is kept
+    X, y = data
+    copied = np.repeat(np.flatnonzero(y == 0)[:100], 2)
+    X, y = np.vstack([X, X[copied]]), np.concatenate([y, np.tile([0, 2], 100)])
+    outvoted = np.zeros(len(y), dtype=bool)
+    outvoted[len(data[1]) + 1 :: 2] = True
+    sampler = ASSSSampler(random_state=0, **QUICK).fit(X, y)
+    np.testing.assert_array_equal(sampler.label_issues_[outvoted], True)
+    n_keep = round(0.3 * len(y))
+    expected = class_budgets(np.bincount(y[~outvoted]), n_keep, 50)
+    np.testing.assert_array_equal(sampler.class_budgets_, expected)
+    assert expected[2] < class_budgets(np.bincount(y), n_keep, 50)[2]
+    assert len(sampler.sample_indices_) == n_keep
+    assert not outvoted[sampler.sample_indices_].any()
 
 
 def test_validated_candidates_are_drawn_from_the_rows_whose_label_is_credible(data, monkeypatch):

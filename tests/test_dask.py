@@ -65,11 +65,14 @@ def _dask_frame(table, npartitions):
     return frame[FEATURES], frame["label"]
 
 
-def _expected_budgets(sampler, y, issues=None):
-    """The class budgets; with a label filter's `issues`, their floors count unflagged rows."""
+def _expected_budgets(sampler, y, issues=None, outvoted=None):
+    """The class budgets; with a label filter's `issues`, their floors count unflagged rows;
+    with the rows their copies outvote (`outvoted`), shares of the other rows."""
     classes, class_of_row, counts = np.unique(y, return_inverse=True, return_counts=True)
     n_keep = round(sampler.keep_ratio * len(y))
     trusted = None if issues is None else np.bincount(class_of_row[~issues], minlength=len(counts))
+    if outvoted is not None:
+        counts = np.bincount(class_of_row[~outvoted], minlength=len(counts))
     return classes, class_budgets(counts, n_keep, sampler.min_samples_per_class, trusted)
 
 
@@ -177,6 +180,29 @@ def test_label_filter_fills_a_flooded_class_floor_from_its_unflagged_rows(client
         sampler, noisy[FEATURES], noisy["label"], prefit=True, random_state=1
     )
     np.testing.assert_array_equal(positions, expected)
+
+
+def test_label_filter_flags_the_copies_their_rows_outvote_over_partitions(client, filtered_asss):
+    # 200 rows (each twice already, 1,000 positions apart) a third time, labelled otherwise
+    noisy, sampler = filtered_asss
+    labels = noisy["label"].to_numpy()
+    copied = np.flatnonzero(labels[:200] == labels[1000:1200]) + 1000
+    third = noisy.iloc[copied]
+    third = third.assign(label=np.where(third["label"] == "a", "b", "a"))
+    voted = pd.concat([noisy, third.set_axis(np.arange(len(third)) * 10 + 1, axis=0)])
+    X, y = _dask_frame(voted, npartitions=6)
+    positions = resample_dask(sampler, X, y, prefit=True, random_state=3)[2].compute()
+    _, _, expected = resample_in_memory(
+        sampler, voted[FEATURES], voted["label"], prefit=True, random_state=3
+    )
+    np.testing.assert_array_equal(positions, expected)
+    outvoted = np.arange(len(voted)) >= len(noisy)
+    assert not outvoted[positions].any()
+    labels = voted["label"].to_numpy()
+    _, issues, _, _ = sampler._ranking_scores_and_issues(voted[FEATURES], labels)
+    classes, budgets = _expected_budgets(sampler, labels, issues | outvoted, outvoted)
+    np.testing.assert_array_equal(np.unique(labels[positions], return_counts=True)[1], budgets)
+    assert not np.array_equal(budgets, _expected_budgets(sampler, labels, issues | outvoted)[1])
 
 
 def test_label_filter_needs_a_sampler_fitted_with_it(client, table, fitted_asss):
