@@ -1009,8 +1009,11 @@ default="features+label+loss"
             self._flag_label_issues(
                 beside_game.probabilities, y_encoded, outvoted, beside_game.label_flags
             )
+        outvoted_rows = ""
+        if self.label_issues_ is not None and outvoted.any():
+            outvoted_rows = f", {outvoted.sum():,} outvoted by their copies' labels"
         self._say(
-            f"scored {len(X_std):,} rows ({len(first):,} distinct) in "
+            f"scored {len(X_std):,} rows ({len(first):,} distinct{outvoted_rows}) in "
             f"{time.perf_counter() - start:.1f}s"
         )
         return p

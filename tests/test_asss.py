@@ -876,6 +876,16 @@ def test_label_filter_flags_the_copies_whose_row_carries_another_label_more(
     assert ASSSSampler(label_filter=None, random_state=0, **QUICK).fit(X, y).label_issues_ is None
 
 
+def test_verbose_says_how_many_rows_their_copies_outvote(data, capsys):
+    X, y = data
+    rows = np.repeat(np.arange(100), 3)
+    X, y = X[rows], y[rows].copy()
+    y[::3] = (y[::3] + 1) % 3
+    ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)
+    # 200 distinct (row, label) pairs
+    assert "(200 distinct, 100 outvoted by their copies' labels)" in capsys.readouterr().out
+
+
 def test_class_shares_leave_out_the_rows_their_copies_outvote(data):
     # 100 rows of class 0 twice more, one of the copies labelled 2: class 2's share is that
     # of its other rows, and none of the outvoted copies is kept
