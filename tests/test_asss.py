@@ -860,15 +860,21 @@ def test_outvoted_labels_are_those_another_label_of_the_same_row_outnumbers():
     np.testing.assert_array_equal(y[first][inverse], y)
 
 
-@pytest.mark.parametrize("filter_probabilities", ["out_of_fold", "game"])
-def test_label_filter_flags_the_copies_whose_row_carries_another_label_more(
-    data, filter_probabilities
-):
-    # each of 100 rows thrice, one copy of each given another label
+def _thrice_one_copy_relabelled(data):
+    """Each of the first 100 rows of `data` thrice, the first copy of each given another
+    label: the copies outvote it."""
     X, y = data
     rows = np.repeat(np.arange(100), 3)
     X, y = X[rows], y[rows].copy()
     y[::3] = (y[::3] + 1) % 3
+    return X, y
+
+
+@pytest.mark.parametrize("filter_probabilities", ["out_of_fold", "game"])
+def test_label_filter_flags_the_copies_whose_row_carries_another_label_more(
+    data, filter_probabilities
+):
+    X, y = _thrice_one_copy_relabelled(data)
     sampler = ASSSSampler(
         filter_probabilities=filter_probabilities, random_state=0, **QUICK
     ).fit(X, y)
@@ -877,10 +883,7 @@ def test_label_filter_flags_the_copies_whose_row_carries_another_label_more(
 
 
 def test_verbose_says_how_many_rows_their_copies_outvote(data, capsys):
-    X, y = data
-    rows = np.repeat(np.arange(100), 3)
-    X, y = X[rows], y[rows].copy()
-    y[::3] = (y[::3] + 1) % 3
+    X, y = _thrice_one_copy_relabelled(data)
     ASSSSampler(random_state=0, verbose=1, **QUICK).fit(X, y)
     # 200 distinct (row, label) pairs
     assert "(200 distinct, 100 outvoted by their copies' labels)" in capsys.readouterr().out
