@@ -5,6 +5,7 @@ import functools
 import math
 import time
 import warnings
+from typing import NamedTuple
 from numbers import Integral, Real
 
 import numpy as np
@@ -810,7 +811,9 @@ default="features+label+loss"
             self.selection_scores_, self.task_losses_, self.label_probabilities_
         )
         budgets = self._set_class_budgets(
-            self._budgets_trusting_filter(y_encoded, budgets, self.label_issues_, pairs[2])
+            self._budgets_trusting_filter(
+                y_encoded, budgets, self.label_issues_, pairs.outvoted
+            )
         )
         if beside_game.clusters is not None:
             random_state.set_state(beside_game.random_state.get_state())
@@ -896,9 +899,11 @@ default="features+label+loss"
 
             def flag_rows(stop):
                 made.probabilities = self._out_of_fold_probabilities(
-                    made.filter_nets, made.folds, X_std, pairs[1]
+                    made.filter_nets, made.folds, X_std, pairs.inverse
                 )
-                made.label_flags = self._label_flags(made.probabilities, y_encoded, pairs[2])
+                made.label_flags = self._label_flags(
+                    made.probabilities, y_encoded, pairs.outvoted
+                )
 
             steps += [fit_filter, flag_rows]
         rule = self.selection_
@@ -908,7 +913,7 @@ default="features+label+loss"
             def cluster_rows(stop):
                 flags = made.label_flags or (None, None, None)
                 rows_budgets = self._budgets_trusting_filter(
-                    y_encoded, budgets, flags[1], pairs[2]
+                    y_encoded, budgets, flags[1], pairs.outvoted
                 )
                 drawn_last = self._drawn_last(y_encoded, rows_budgets, flags[1], flags[2])
                 X = X_std.numpy()
@@ -935,7 +940,7 @@ default="features+label+loss"
         if self.collapse_duplicates:
             if len(rows) < len(X):
                 pairs = _distinct_labelled_rows(X[rows], y_encoded[rows])
-            first, inverse, _ = pairs
+            first, inverse = pairs.first, pairs.inverse
             if len(first) < len(rows):
                 rows, counts = _split_copies(
                     rows[first], np.bincount(inverse), _MAX_COPIES_PER_GAME_ROW
@@ -1675,17 +1680,24 @@ def _distinct_labelled_rows(X, y_encoded):
     return _labelled_pairs(distinct_rows(X)[2], y_encoded)
 
 
+class _LabelledPairs(NamedTuple):
+    """The distinct (row, label) pairs of a table (:func:`_labelled_pairs`)."""
+
+    first: np.ndarray  # the first row of each pair
+    inverse: np.ndarray  # each row's pair
+    outvoted: np.ndarray  # whether each row's copies carry another label more often
+
+
 def _labelled_pairs(row_of, y_encoded):
-    """First index of each distinct (row, label) pair (`row_of`: each row's distinct row),
-    each row's pair, and whether each row's copies carry another label more often than its
-    own (:func:`_outvoted_labels`)."""
-    n_classes = int(y_encoded.max()) + 1 if len(y_encoded) else 1
+    """The :class:`_LabelledPairs` of rows `row_of` (each row's distinct row) labelled
+    `y_encoded` (the outvoted rows: :func:`_outvoted_labels`)."""
+    n_classes = int(y_encoded.max()) + 1
     pair = row_of.astype(np.int64) * n_classes + y_encoded
     codes, first, inverse, counts = np.unique(
         pair, return_index=True, return_inverse=True, return_counts=True
     )
     inverse = inverse.ravel()
-    return first, inverse, _outvoted_labels(codes // n_classes, counts)[inverse]
+    return _LabelledPairs(first, inverse, _outvoted_labels(codes // n_classes, counts)[inverse])
 
 
 def _outvoted_labels(row_of_pair, counts):
@@ -1697,7 +1709,7 @@ def _outvoted_labels(row_of_pair, counts):
     is nearly always the true one: the rows it outvotes are 69-70% of the
     flipped rows, 99-100% of them flipped (symmetric or pair flips).
     """
-    most = np.zeros(row_of_pair[-1] + 1 if len(row_of_pair) else 0, dtype=counts.dtype)
+    most = np.zeros(row_of_pair[-1] + 1, dtype=counts.dtype)
     np.maximum.at(most, row_of_pair, counts)
     return counts < most[row_of_pair]
 

@@ -1010,7 +1010,7 @@ def _outvoted_rows(hashes, codes):
     if not len(codes):
         return np.zeros(0, dtype=bool)
     row_of = np.unique(hashes, axis=0, return_inverse=True)[1].ravel()
-    return _labelled_pairs(row_of, codes)[2]
+    return _labelled_pairs(row_of, codes).outvoted
 
 
 def _split_by_partition(positions, bounds):

@@ -374,7 +374,7 @@ default="package"
             self.ablation_scores_ = crossfit[np.arange(len(y_encoded)), y_encoded]
         if crossfit_issues:
             # without _true_class_guesses
-            super()._flag_label_issues(crossfit, y_encoded, pairs[2])
+            super()._flag_label_issues(crossfit, y_encoded, pairs.outvoted)
         if self.ablation in _BY_EPOCH_STATES:
             states = dict(self.net_.callbacks_)["epoch_states"].pop_states()
             if self.ablation == "warmup_confidence":
@@ -429,9 +429,9 @@ class _EpochStates(Callback):
 def _mean_label_confidence(module, states, X_std, y_encoded, pairs, device):
     """Mean over `states` (weights of `module`) of each row's probability of its label.
 
-    Each distinct (row, label) pair (`pairs`: first index and each row's pair) is scored once.
+    Each distinct (row, label) pair (`pairs`: its ``_LabelledPairs``) is scored once.
     """
-    first, inverse, _ = pairs
+    first, inverse = pairs.first, pairs.inverse
     X_first, y_first = X_std[torch.as_tensor(first)], y_encoded[first]
     module = copy.deepcopy(module)
     total = np.zeros(len(first))
