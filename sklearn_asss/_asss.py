@@ -5,8 +5,8 @@ import functools
 import math
 import time
 import warnings
-from typing import NamedTuple
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
